@@ -1,0 +1,421 @@
+/* ctl.c: the control socket: dom0 tools' requests (domctl/sysctl-like ops), one thread per client. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <xen/sched.h>
+
+#include "pvisord.h"
+
+#define OUT_MAX PVCTL_MAX_PAYLOAD
+
+struct reply {
+    uint8_t *buf; /* OUT_MAX bytes */
+    uint32_t len;
+    int fd;       /* passed with SCM_RIGHTS when >= 0, then closed */
+};
+
+typedef int (*op_fn)(const void *in, struct reply *out);
+
+struct op_entry {
+    uint32_t in_size; /* exact payload size required */
+    op_fn fn;
+};
+
+/* Runs fn on the domain named by a leading domid field, holding a reference. */
+#define WITH_DOMAIN(in, d)                                                                         \
+    struct domain *d = domain_get(*(const uint32_t *)(in));                                        \
+    if (!d)                                                                                        \
+        return -ESRCH;
+
+static int op_ping(const void *in, struct reply *out)
+{
+    struct pvctl_version *v = (void *)out->buf;
+    memset(v, 0, sizeof *v);
+    v->version = PVCTL_VERSION;
+    v->xen_major = PVISOR_XEN_MAJOR;
+    v->xen_minor = PVISOR_XEN_MINOR;
+    snprintf(v->pvisor, sizeof v->pvisor, "%s", PVISOR_VERSION);
+    out->len = sizeof *v;
+    return 0;
+}
+
+static int op_create(const void *in, struct reply *out)
+{
+    struct domain *d;
+    int r = domain_create(in, &d);
+    if (r)
+        return r;
+    struct pvctl_domid *id = (void *)out->buf;
+    *id = (struct pvctl_domid){.domid = d->domid};
+    out->len = sizeof *id;
+    domain_put(d);
+    return 0;
+}
+
+static int op_destroy(const void *in, struct reply *out)
+{
+    WITH_DOMAIN(in, d);
+    int r = domain_destroy(d);
+    domain_put(d);
+    return r;
+}
+
+static int op_pause(const void *in, struct reply *out)
+{
+    WITH_DOMAIN(in, d);
+    int r = domain_pause(d);
+    domain_put(d);
+    return r;
+}
+
+static int op_unpause(const void *in, struct reply *out)
+{
+    WITH_DOMAIN(in, d);
+    int r = domain_unpause(d);
+    domain_put(d);
+    return r;
+}
+
+static int op_shutdown(const void *in, struct reply *out)
+{
+    const struct pvctl_shutdown *s = in;
+    if (s->reason > SHUTDOWN_MAX)
+        return -EINVAL;
+    WITH_DOMAIN(in, d);
+    domain_shutdown(d, s->reason);
+    domain_put(d);
+    return 0;
+}
+
+static int op_getinfo(const void *in, struct reply *out)
+{
+    WITH_DOMAIN(in, d);
+    domain_fill_info(d, (void *)out->buf);
+    out->len = sizeof(struct pvctl_dominfo);
+    domain_put(d);
+    return 0;
+}
+
+static void list_one(struct domain *d, void *arg)
+{
+    struct reply *out = arg;
+    if (out->len + sizeof(struct pvctl_dominfo) > OUT_MAX)
+        return;
+    domain_fill_info(d, (void *)(out->buf + out->len));
+    out->len += sizeof(struct pvctl_dominfo);
+}
+
+static int op_list(const void *in, struct reply *out)
+{
+    domain_foreach(list_one, out);
+    return 0;
+}
+
+#define WAIT_MASK (PVCTL_DOMF_DYING | PVCTL_DOMF_SHUTDOWN | PVCTL_DOMF_PAUSED | (0xffu << 16))
+
+static int op_wait(const void *in, struct reply *out)
+{
+    const struct pvctl_wait *w = in;
+    WITH_DOMAIN(in, d);
+    uint64_t deadline = now_ns() + (uint64_t)w->timeout_ms * 1000000ULL;
+    struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000ULL),
+                          .tv_nsec = (long)(deadline % 1000000000ULL)};
+    pthread_mutex_lock(&d->lock);
+    while ((atomic_load(&d->flags) & WAIT_MASK) == (w->known_flags & WAIT_MASK) &&
+           now_ns() < deadline)
+        pthread_cond_timedwait(&d->state_cond, &d->lock, &ts);
+    pthread_mutex_unlock(&d->lock);
+    domain_fill_info(d, (void *)out->buf);
+    out->len = sizeof(struct pvctl_dominfo);
+    domain_put(d);
+    return 0;
+}
+
+static int op_map(const void *in, struct reply *out)
+{
+    WITH_DOMAIN(in, d);
+    struct pvctl_map *m = (void *)out->buf;
+    *m = (struct pvctl_map){.size = d->mem_size, .ram_pages = d->ram_pages,
+                            .shared_info_pfn = d->special_pfn + PVISOR_SPECIAL_SHINFO,
+                            .special_pfn = d->special_pfn, .nr_special = PVISOR_NR_SPECIAL};
+    out->len = sizeof *m;
+    out->fd = dup(d->memfd); /* our own copy: destroy may close the domain's meanwhile */
+    domain_put(d);
+    return out->fd < 0 ? -errno : 0;
+}
+
+static int op_set_vcpu(const void *in, struct reply *out)
+{
+    const struct pvctl_vcpu_ctx *c = in;
+    WITH_DOMAIN(in, d);
+    int r = -EINVAL;
+    if (c->vcpu < d->max_vcpus && (!c->cr3 || gmem_ptr(d, c->cr3 & ~0xfffULL, 4096)))
+        r = vcpu_set_context(d->vcpus[c->vcpu], c);
+    domain_put(d);
+    return r;
+}
+
+static int op_hypercall_init(const void *in, struct reply *out)
+{
+    const struct pvctl_gpfn *g = in;
+    WITH_DOMAIN(in, d);
+    int r = hypercall_page_init(d, g->gpfn);
+    domain_put(d);
+    return r;
+}
+
+static int op_param(const void *in, struct reply *out, bool set)
+{
+    const struct pvctl_param *p = in;
+    if (p->index >= 64)
+        return -EINVAL;
+    WITH_DOMAIN(in, d);
+    if (set)
+        d->params[p->index] = p->value;
+    struct pvctl_param *o = (void *)out->buf;
+    *o = (struct pvctl_param){.domid = d->domid, .index = p->index, .value = d->params[p->index]};
+    out->len = set ? 0 : sizeof *o;
+    domain_put(d);
+    return 0;
+}
+
+static int op_set_param(const void *in, struct reply *out)
+{
+    return op_param(in, out, true);
+}
+
+static int op_get_param(const void *in, struct reply *out)
+{
+    return op_param(in, out, false);
+}
+
+static int read_log(struct logbuf *l, const struct pvctl_log_req *q, struct reply *out)
+{
+    struct pvctl_log_rsp *rsp = (void *)out->buf;
+    size_t max = OUT_MAX - sizeof *rsp;
+    if (q->max && q->max < max)
+        max = q->max;
+    uint64_t off = q->offset;
+    size_t n = logbuf_read(l, &off, (char *)(rsp + 1), max, &rsp->lost);
+    rsp->next = off;
+    out->len = (uint32_t)(sizeof *rsp + n);
+    return 0;
+}
+
+static int op_domain_log(const void *in, struct reply *out)
+{
+    WITH_DOMAIN(in, d);
+    int r = read_log(&d->log, in, out);
+    domain_put(d);
+    return r;
+}
+
+static int op_hvlog(const void *in, struct reply *out)
+{
+    return read_log(&g_hvlog, in, out);
+}
+
+static int op_evtchn_alloc(const void *in, struct reply *out)
+{
+    const struct pvctl_evtchn_alloc *a = in;
+    WITH_DOMAIN(in, d);
+    unsigned port;
+    int r = evtchn_alloc_unbound(d, (domid_t)a->remote_domid, &port);
+    if (r == 0) {
+        *(struct pvctl_port *)out->buf = (struct pvctl_port){.port = port};
+        out->len = sizeof(struct pvctl_port);
+    }
+    domain_put(d);
+    return r;
+}
+
+static int op_vcpu_list(const void *in, struct reply *out)
+{
+    WITH_DOMAIN(in, d);
+    struct pvctl_vcpuinfo *vi = (void *)out->buf;
+    for (unsigned i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        unsigned f = 0;
+        if (atomic_load(&v->online))
+            f |= PVCTL_VCPUF_ONLINE;
+        if (atomic_load(&v->blocked))
+            f |= PVCTL_VCPUF_BLOCKED;
+        if (atomic_load(&v->running))
+            f |= PVCTL_VCPUF_RUNNING;
+        vi[i] = (struct pvctl_vcpuinfo){.domid = d->domid, .vcpu = i, .flags = f,
+                                        .host_cpu = v->host_cpu, .cpu_time_ns = v->cpu_time_ns,
+                                        .nr_hypercalls = v->nr_hypercalls};
+    }
+    out->len = (uint32_t)(d->max_vcpus * sizeof *vi);
+    domain_put(d);
+    return 0;
+}
+
+static void count_domain(struct domain *d, void *arg)
+{
+    struct pvctl_physinfo *p = arg;
+    p->nr_domains++;
+    p->used_pages += d->nr_pages;
+}
+
+static int op_physinfo(const void *in, struct reply *out)
+{
+    struct pvctl_physinfo *p = (void *)out->buf;
+    memset(p, 0, sizeof *p);
+    p->nr_cpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
+    p->max_vcpus_per_domain = PVISOR_MAX_VCPUS;
+    p->total_pages = (uint64_t)sysconf(_SC_PHYS_PAGES);
+    p->free_pages = (uint64_t)sysconf(_SC_AVPHYS_PAGES);
+    p->cpu_khz = sub_tsc_khz();
+    snprintf(p->substrate, sizeof p->substrate, "%s", sub_name());
+    domain_foreach(count_domain, p);
+    out->len = sizeof *p;
+    return 0;
+}
+
+static const struct op_entry ops[PVCTL_OP_MAX] = {
+    [PVCTL_PING] = {0, op_ping},
+    [PVCTL_DOMAIN_CREATE] = {sizeof(struct pvctl_create), op_create},
+    [PVCTL_DOMAIN_DESTROY] = {sizeof(struct pvctl_domid), op_destroy},
+    [PVCTL_DOMAIN_PAUSE] = {sizeof(struct pvctl_domid), op_pause},
+    [PVCTL_DOMAIN_UNPAUSE] = {sizeof(struct pvctl_domid), op_unpause},
+    [PVCTL_DOMAIN_SHUTDOWN] = {sizeof(struct pvctl_shutdown), op_shutdown},
+    [PVCTL_DOMAIN_GETINFO] = {sizeof(struct pvctl_domid), op_getinfo},
+    [PVCTL_DOMAIN_LIST] = {0, op_list},
+    [PVCTL_DOMAIN_WAIT] = {sizeof(struct pvctl_wait), op_wait},
+    [PVCTL_DOMAIN_MAP] = {sizeof(struct pvctl_domid), op_map},
+    [PVCTL_DOMAIN_SET_VCPU] = {sizeof(struct pvctl_vcpu_ctx), op_set_vcpu},
+    [PVCTL_DOMAIN_HYPERCALL_INIT] = {sizeof(struct pvctl_gpfn), op_hypercall_init},
+    [PVCTL_DOMAIN_SET_PARAM] = {sizeof(struct pvctl_param), op_set_param},
+    [PVCTL_DOMAIN_GET_PARAM] = {sizeof(struct pvctl_param), op_get_param},
+    [PVCTL_DOMAIN_LOG] = {sizeof(struct pvctl_log_req), op_domain_log},
+    [PVCTL_EVTCHN_ALLOC_UNBOUND] = {sizeof(struct pvctl_evtchn_alloc), op_evtchn_alloc},
+    [PVCTL_VCPU_LIST] = {sizeof(struct pvctl_domid), op_vcpu_list},
+    [PVCTL_PHYSINFO] = {0, op_physinfo},
+    [PVCTL_HVLOG_READ] = {sizeof(struct pvctl_log_req), op_hvlog},
+};
+
+static int send_reply(int fd, int ret, const struct reply *r)
+{
+    struct pvctl_rsp h = {.ret = ret, .len = ret == 0 ? r->len : 0};
+    struct iovec iov[2] = {{&h, sizeof h}, {r->buf, h.len}};
+    char cbuf[CMSG_SPACE(sizeof(int))];
+    struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+    if (ret == 0 && r->fd >= 0) {
+        memset(cbuf, 0, sizeof cbuf);
+        m.msg_control = cbuf;
+        m.msg_controllen = sizeof cbuf;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(c), &r->fd, sizeof(int));
+    }
+    return sendmsg(fd, &m, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static int handle_one(int fd, uint8_t *in, size_t n, struct reply *r)
+{
+    struct pvctl_req h;
+    if (n < sizeof h)
+        return -EINVAL;
+    memcpy(&h, in, sizeof h);
+    if (h.len != n - sizeof h)
+        return -EINVAL;
+    if (h.op >= PVCTL_OP_MAX || !ops[h.op].fn)
+        return -ENOSYS;
+    if (h.len != ops[h.op].in_size)
+        return -EINVAL;
+    return ops[h.op].fn(in + sizeof h, r); /* a returned fd is ours to close after sending */
+}
+
+static void *client_thread(void *arg)
+{
+    int fd = (int)(intptr_t)arg;
+    uint8_t *in = malloc(sizeof(struct pvctl_req) + PVCTL_MAX_PAYLOAD + 1);
+    uint8_t *outbuf = malloc(OUT_MAX);
+    while (in && outbuf) {
+        ssize_t n = recv(fd, in, sizeof(struct pvctl_req) + PVCTL_MAX_PAYLOAD + 1, 0);
+        if (n <= 0)
+            break;
+        struct reply r = {.buf = outbuf, .len = 0, .fd = -1};
+        memset(outbuf, 0, 256);
+        int ret = handle_one(fd, in, (size_t)n, &r);
+        int s = send_reply(fd, ret, &r);
+        if (r.fd >= 0)
+            close(r.fd);
+        if (s < 0)
+            break;
+    }
+    free(in);
+    free(outbuf);
+    close(fd);
+    return NULL;
+}
+
+static bool peer_allowed(int fd)
+{
+    struct ucred cr;
+    socklen_t len = sizeof cr;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0)
+        return false;
+    return cr.uid == 0 || cr.uid == getuid();
+}
+
+static int listen_on(const char *path)
+{
+    struct sockaddr_un a = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof a.sun_path)
+        return -ENAMETOOLONG;
+    strcpy(a.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    unlink(path);
+    mode_t old = umask(0177);
+    int r = bind(fd, (struct sockaddr *)&a, sizeof a);
+    umask(old);
+    if (r < 0 || listen(fd, 64) < 0) {
+        r = -errno;
+        close(fd);
+        return r;
+    }
+    return fd;
+}
+
+int ctl_serve(const char *sockpath, volatile sig_atomic_t *stop)
+{
+    int lfd = listen_on(sockpath);
+    if (lfd < 0)
+        return lfd;
+    while (!*stop) {
+        struct pollfd p = {.fd = lfd, .events = POLLIN};
+        if (poll(&p, 1, 200) <= 0)
+            continue;
+        int c = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (c < 0)
+            continue;
+        if (!peer_allowed(c)) {
+            hvlog("control socket: refused a client with another uid");
+            close(c);
+            continue;
+        }
+        pthread_t t;
+        pthread_attr_t at;
+        pthread_attr_init(&at);
+        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &at, client_thread, (void *)(intptr_t)c) != 0)
+            close(c);
+        pthread_attr_destroy(&at);
+    }
+    close(lfd);
+    unlink(sockpath);
+    return 0;
+}

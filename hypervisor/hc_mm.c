@@ -1,0 +1,317 @@
+/* hc_mm.c: PV memory management: memory_op, mmu_update, update_va_mapping, mmuext_op. */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+
+#include <xen/memory.h>
+
+#include "pvisord.h"
+
+#define PTE_P    1ULL
+#define PTE_PS   (1ULL << 7)
+#define PTE_ADDR 0x000ffffffffff000ULL
+#define MAX_ORDER 9
+
+static bool is_self(struct vcpu *v, domid_t dom)
+{
+    return dom == DOMID_SELF || dom == v->d->domid;
+}
+
+static bool populated(struct domain *d, uint64_t pfn)
+{
+    return pfn < d->max_pages && (d->populated[pfn / 8] & (1u << (pfn % 8)));
+}
+
+static void set_populated(struct domain *d, uint64_t pfn, bool on)
+{
+    if (on)
+        d->populated[pfn / 8] |= (uint8_t)(1u << (pfn % 8));
+    else
+        d->populated[pfn / 8] &= (uint8_t)~(1u << (pfn % 8));
+}
+
+/* ---- reservations ---------------------------------------------------------------- */
+
+static bool range_state(struct domain *d, uint64_t pfn, uint64_t n, bool want)
+{
+    if (pfn >= d->max_pages || n > d->max_pages - pfn)
+        return false;
+    for (uint64_t i = 0; i < n; i++)
+        if (populated(d, pfn + i) != want)
+            return false;
+    return true;
+}
+
+static int release_extent(struct domain *d, uint64_t pfn, uint64_t n)
+{
+    if (!range_state(d, pfn, n, true))
+        return -EINVAL;
+    fallocate(d->memfd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)(pfn << 12),
+              (off_t)(n << 12));
+    for (uint64_t i = 0; i < n; i++)
+        set_populated(d, pfn + i, false);
+    d->nr_pages -= n;
+    return 0;
+}
+
+static int claim_extent(struct domain *d, uint64_t pfn, uint64_t n)
+{
+    if (!range_state(d, pfn, n, false) || d->nr_pages + n > d->max_pages)
+        return -ENOMEM;
+    for (uint64_t i = 0; i < n; i++)
+        set_populated(d, pfn + i, true);
+    d->nr_pages += n;
+    return 0;
+}
+
+static int find_free_extent(struct domain *d, uint64_t n, uint64_t *pfn)
+{
+    for (uint64_t p = 0; p + n <= d->max_pages; p += n)
+        if (range_state(d, p, n, false)) {
+            *pfn = p;
+            return 0;
+        }
+    return -ENOMEM;
+}
+
+/* Returns the number of extents done, as Xen does (stops at the first failure). */
+static long reservation(struct vcpu *v, unsigned op, uint64_t arg)
+{
+    struct xen_memory_reservation r;
+    if (copy_from_guest(v, &r, arg, sizeof r))
+        return -EFAULT;
+    if (!is_self(v, r.domid))
+        return -EPERM;
+    if (r.extent_order > MAX_ORDER)
+        return -EPERM;
+    uint64_t n = 1ULL << r.extent_order, list = (uint64_t)(uintptr_t)r.extent_start.p;
+    struct domain *d = v->d;
+    long done = 0;
+    pthread_mutex_lock(&d->lock);
+    for (; (uint64_t)done < r.nr_extents; done++) {
+        xen_pfn_t pfn = 0;
+        uint64_t at = list + (uint64_t)done * sizeof pfn;
+        if (op != XENMEM_increase_reservation && copy_from_guest(v, &pfn, at, sizeof pfn))
+            break;
+        if ((pfn & (n - 1)) && op != XENMEM_increase_reservation)
+            break;
+        int e = op == XENMEM_decrease_reservation ? release_extent(d, pfn, n)
+                : op == XENMEM_populate_physmap   ? claim_extent(d, pfn, n)
+                                                  : 0;
+        if (op == XENMEM_increase_reservation) {
+            uint64_t p;
+            e = find_free_extent(d, n, &p);
+            if (e == 0 && (e = claim_extent(d, p, n)) == 0) {
+                pfn = p;
+                if (list && copy_to_guest(v, at, &pfn, sizeof pfn)) {
+                    release_extent(d, p, n);
+                    e = -EFAULT;
+                }
+            }
+        }
+        if (e)
+            break;
+    }
+    pthread_mutex_unlock(&d->lock);
+    return done;
+}
+
+/* RAM, then the hypervisor-owned frames as reserved (e820 layout: addr, size, type). */
+static long memory_map(struct vcpu *v, uint64_t arg)
+{
+    struct xen_memory_map m;
+    if (copy_from_guest(v, &m, arg, sizeof m))
+        return -EFAULT;
+    struct __attribute__((packed)) {
+        uint64_t addr, size;
+        uint32_t type;
+    } e[2] = {{0, v->d->ram_pages << 12, 1},
+              {v->d->special_pfn << 12, (uint64_t)PVISOR_NR_SPECIAL << 12, 2}};
+    unsigned n = m.nr_entries < 2 ? m.nr_entries : 2;
+    if (copy_to_guest(v, (uint64_t)(uintptr_t)m.buffer.p, e, n * sizeof e[0]))
+        return -EFAULT;
+    m.nr_entries = n;
+    return copy_to_guest(v, arg, &m, sizeof m) ? -EFAULT : 0;
+}
+
+static long reservation_query(struct vcpu *v, unsigned op, uint64_t arg)
+{
+    domid_t dom;
+    if (copy_from_guest(v, &dom, arg, sizeof dom))
+        return -EFAULT;
+    if (!is_self(v, dom))
+        return -EPERM;
+    if (op == XENMEM_current_reservation)
+        return (long)v->d->nr_pages;
+    if (op == XENMEM_maximum_reservation)
+        return (long)v->d->max_pages;
+    return (long)v->d->max_pages - 1; /* maximum_gpfn */
+}
+
+long hc_memory_op(struct vcpu *v, const struct hc_args *a)
+{
+    unsigned op = (unsigned)(a->a[0] & 0x3f); /* the upper bits carry continuation state */
+    switch (op) {
+    case XENMEM_increase_reservation:
+    case XENMEM_decrease_reservation:
+    case XENMEM_populate_physmap:
+        return reservation(v, op, a->a[1]);
+    case XENMEM_current_reservation:
+    case XENMEM_maximum_reservation:
+    case XENMEM_maximum_gpfn:
+        return reservation_query(v, op, a->a[1]);
+    case XENMEM_maximum_ram_page:
+        return (long)v->d->max_pages;
+    case XENMEM_memory_map:
+        return memory_map(v, a->a[1]);
+    case XENMEM_machine_memory_map:
+    case XENMEM_set_memory_map:
+        return -EPERM;
+    default:
+        return -ENOSYS;
+    }
+}
+
+/* ---- page-table updates ------------------------------------------------------------- */
+
+static int write_pte(struct domain *d, uint64_t ma, uint64_t val)
+{
+    if (ma & 7)
+        return -EINVAL;
+    uint64_t *p = gmem_ptr(d, ma, 8);
+    if (!p || (ma >> 12) >= d->ram_pages)
+        return -EINVAL;
+    if ((val & PTE_P) && ((val & PTE_ADDR) >> 12) >= d->mem_size >> 12)
+        return -EINVAL; /* maps a frame the domain does not have */
+    __atomic_store_n(p, val, __ATOMIC_RELEASE);
+    return 0;
+}
+
+long hc_mmu_update(struct vcpu *v, const struct hc_args *a)
+{
+    uint64_t list = a->a[0], count = a->a[1], pdone = a->a[2];
+    if (!is_self(v, (domid_t)a->a[3]))
+        return -EPERM;
+    long rc = 0;
+    uint64_t i;
+    for (i = 0; i < count && rc == 0; i++) {
+        struct mmu_update u;
+        if (copy_from_guest(v, &u, list + i * sizeof u, sizeof u)) {
+            rc = -EFAULT;
+            break;
+        }
+        unsigned cmd = (unsigned)(u.ptr & 3);
+        if (cmd == MMU_MACHPHYS_UPDATE)
+            rc = (u.ptr >> 12) == u.val ? 0 : -EINVAL; /* M2P is the identity here */
+        else if (cmd == MMU_NORMAL_PT_UPDATE || cmd == MMU_PT_UPDATE_PRESERVE_AD)
+            rc = write_pte(v->d, u.ptr & ~3ULL, u.val);
+        else
+            rc = -ENOSYS;
+        if (rc)
+            break;
+    }
+    if (i)
+        gmem_pt_sync(v->d);
+    if (pdone && copy_to_guest(v, pdone, &(uint32_t){(uint32_t)i}, 4))
+        return -EFAULT;
+    return rc;
+}
+
+/* Finds the machine address of va's L1 entry in the current page tables. */
+static int l1e_addr(struct vcpu *v, uint64_t va, uint64_t *ma)
+{
+    if (va >> 47)
+        return -EINVAL;
+    uint64_t table = v->cr3 & PTE_ADDR;
+    for (int level = 3; level >= 1; level--) {
+        uint64_t *e = gmem_ptr(v->d, table + ((va >> (12 + 9 * level)) & 511) * 8, 8);
+        if (!e || !(*e & PTE_P) || (level < 3 && (*e & PTE_PS)))
+            return -EINVAL;
+        table = *e & PTE_ADDR;
+    }
+    *ma = table + ((va >> 12) & 511) * 8;
+    return 0;
+}
+
+long hc_update_va_mapping(struct vcpu *v, const struct hc_args *a)
+{
+    uint64_t ma;
+    int r = l1e_addr(v, a->a[0], &ma);
+    if (r == 0)
+        r = write_pte(v->d, ma, a->a[1]);
+    if (r == 0)
+        gmem_pt_sync(v->d);
+    return r;
+}
+
+static long mmuext_one(struct vcpu *v, const struct mmuext_op *op)
+{
+    struct domain *d = v->d;
+    uint64_t mfn = op->arg1.mfn;
+    switch (op->cmd) {
+    case MMUEXT_PIN_L1_TABLE:
+    case MMUEXT_PIN_L2_TABLE:
+    case MMUEXT_PIN_L3_TABLE:
+    case MMUEXT_PIN_L4_TABLE:
+    case MMUEXT_UNPIN_TABLE:
+        return mfn < d->ram_pages ? 0 : -EINVAL; /* no page types to track here */
+    case MMUEXT_NEW_BASEPTR:
+        if (mfn >= d->ram_pages)
+            return -EINVAL;
+        v->cr3 = mfn << 12;
+        return sub_vcpu_set_cr3(v->sv, v->cr3);
+    case MMUEXT_NEW_USER_BASEPTR:
+        return mfn < d->ram_pages || mfn == 0 ? 0 : -EINVAL; /* no guest user mode */
+    case MMUEXT_TLB_FLUSH_LOCAL:
+    case MMUEXT_INVLPG_LOCAL:
+    case MMUEXT_TLB_FLUSH_MULTI:
+    case MMUEXT_INVLPG_MULTI:
+    case MMUEXT_TLB_FLUSH_ALL:
+    case MMUEXT_INVLPG_ALL:
+        return 0; /* guest stores are coherent; ours are flushed when made */
+    case MMUEXT_FLUSH_CACHE:
+    case MMUEXT_FLUSH_CACHE_GLOBAL:
+        return -EACCES;
+    case MMUEXT_SET_LDT:
+        return op->arg2.nr_ents == 0 ? 0 : -EINVAL;
+    case MMUEXT_CLEAR_PAGE:
+    case MMUEXT_COPY_PAGE: {
+        uint8_t *dst = mfn < d->ram_pages ? gmem_ptr(d, mfn << 12, 4096) : NULL;
+        if (!dst)
+            return -EINVAL;
+        if (op->cmd == MMUEXT_CLEAR_PAGE) {
+            memset(dst, 0, 4096);
+            return 0;
+        }
+        uint64_t src = op->arg2.src_mfn;
+        uint8_t *s = src < d->ram_pages ? gmem_ptr(d, src << 12, 4096) : NULL;
+        if (!s)
+            return -EINVAL;
+        memmove(dst, s, 4096);
+        return 0;
+    }
+    default:
+        return -ENOSYS;
+    }
+}
+
+long hc_mmuext_op(struct vcpu *v, const struct hc_args *a)
+{
+    uint64_t list = a->a[0], count = a->a[1], pdone = a->a[2];
+    if (!is_self(v, (domid_t)a->a[3]))
+        return -EPERM;
+    long rc = 0;
+    uint64_t i;
+    for (i = 0; i < count; i++) {
+        struct mmuext_op op;
+        if (copy_from_guest(v, &op, list + i * sizeof op, sizeof op)) {
+            rc = -EFAULT;
+            break;
+        }
+        if ((rc = mmuext_one(v, &op)) != 0)
+            break;
+    }
+    if (pdone && copy_to_guest(v, pdone, &(uint32_t){(uint32_t)i}, 4))
+        return -EFAULT;
+    return rc;
+}

@@ -1,0 +1,104 @@
+/* log.c: byte-ring logs with absolute offsets: the hypervisor log (xl dmesg) and per-domain logs. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pvisord.h"
+
+struct logbuf g_hvlog;
+
+int logbuf_init(struct logbuf *l, size_t cap)
+{
+    l->buf = malloc(cap);
+    if (!l->buf)
+        return -ENOMEM;
+    l->cap = cap;
+    l->head = 0;
+    pthread_mutex_init(&l->lock, NULL);
+    return 0;
+}
+
+void logbuf_free(struct logbuf *l)
+{
+    free(l->buf);
+    l->buf = NULL;
+    pthread_mutex_destroy(&l->lock);
+}
+
+void logbuf_write(struct logbuf *l, const char *s, size_t n)
+{
+    pthread_mutex_lock(&l->lock);
+    if (n > l->cap) { /* keep only the newest cap bytes */
+        l->head += n - l->cap;
+        s += n - l->cap;
+        n = l->cap;
+    }
+    for (size_t i = 0; i < n;) {
+        size_t at = (size_t)(l->head % l->cap);
+        size_t chunk = l->cap - at < n - i ? l->cap - at : n - i;
+        memcpy(l->buf + at, s + i, chunk);
+        l->head += chunk;
+        i += chunk;
+    }
+    pthread_mutex_unlock(&l->lock);
+}
+
+size_t logbuf_read(struct logbuf *l, uint64_t *off, char *dst, size_t max, uint64_t *lost)
+{
+    pthread_mutex_lock(&l->lock);
+    uint64_t oldest = l->head > l->cap ? l->head - l->cap : 0;
+    uint64_t from = *off;
+    *lost = 0;
+    if (from < oldest) {
+        *lost = oldest - from;
+        from = oldest;
+    }
+    if (from > l->head)
+        from = l->head;
+    size_t n = (size_t)(l->head - from) < max ? (size_t)(l->head - from) : max;
+    for (size_t i = 0; i < n;) {
+        size_t at = (size_t)((from + i) % l->cap);
+        size_t chunk = l->cap - at < n - i ? l->cap - at : n - i;
+        memcpy(dst + i, l->buf + at, chunk);
+        i += chunk;
+    }
+    *off = from + n;
+    pthread_mutex_unlock(&l->lock);
+    return n;
+}
+
+void hvlog(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof line - 2)
+        n = sizeof line - 2;
+    if (n == 0 || line[n - 1] != '\n')
+        line[n++] = '\n';
+    logbuf_write(&g_hvlog, line, (size_t)n);
+    fwrite(line, 1, (size_t)n, stderr);
+}
+
+void domlog(struct domain *d, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n > sizeof line - 2)
+        n = sizeof line - 2;
+    if (n == 0 || line[n - 1] != '\n')
+        line[n++] = '\n';
+    logbuf_write(&d->log, line, (size_t)n);
+    hvlog("(d%u) %.*s", d->domid, n - 1, line);
+}

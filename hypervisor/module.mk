@@ -1,0 +1,3 @@
+# hypervisor/module.mk: pvisord.
+PVISORD_SRCS := $(filter-out hypervisor/test_%,$(wildcard hypervisor/*.c))
+$(eval $(call host-prog,pvisord,$(PVISORD_SRCS),,-lrt))

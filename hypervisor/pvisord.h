@@ -1,0 +1,269 @@
+/* pvisord.h: pvisord's internal model (domains, vCPUs, memory) and the contracts between its files. */
+#ifndef PVISORD_H
+#define PVISORD_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+#include <stdint.h>
+
+#include <xen/xen.h>
+#include <xen/event_channel.h>
+#include <xen/sched.h>
+
+#include "pvisor/ctl_wire.h"
+#include "substrate.h"
+
+#define PVISOR_VERSION      "0.1"
+#define PVISOR_XEN_MAJOR    4
+#define PVISOR_XEN_MINOR    17
+#define PVISOR_MAX_DOMAINS  1024
+#define PVISOR_MAX_VCPUS    32     /* fits shared_info's legacy vcpu_info array */
+#define PVISOR_NR_SPECIAL   64     /* hypervisor-owned frames after RAM */
+#define PVISOR_SPECIAL_SHINFO 0    /* index of shared_info among them */
+#define PVISOR_SPECIAL_GNTTAB 1    /* first grant-table frame */
+#define PVISOR_DEF_GNT_FRAMES 32
+#define PVISOR_DEF_EVTCHN_PORTS 1024
+#define PVISOR_MAX_EVTCHN_PORTS 4096 /* 2-level ABI on x86-64: 64 x 64 */
+#define PVISOR_PAGE_SHIFT   12
+#define PVISOR_PAGE_SIZE    4096ULL
+
+struct domain;
+struct vcpu;
+
+/* ---- logs (log.c) ---------------------------------------------------------- */
+/* A byte ring with absolute offsets; readers ask from an offset and learn what was lost. */
+struct logbuf {
+    pthread_mutex_t lock;
+    char *buf;
+    size_t cap;
+    uint64_t head; /* absolute offset of the next byte written */
+};
+int logbuf_init(struct logbuf *l, size_t cap);
+void logbuf_free(struct logbuf *l);
+void logbuf_write(struct logbuf *l, const char *s, size_t n);
+/* Copies up to max bytes from absolute offset *off; returns bytes copied, sets *lost to
+ * bytes skipped because they were overwritten, advances *off. */
+size_t logbuf_read(struct logbuf *l, uint64_t *off, char *dst, size_t max, uint64_t *lost);
+
+/* The hypervisor log (xl dmesg): also mirrored to stderr. printf-like. */
+void hvlog(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern struct logbuf g_hvlog;
+/* A line in a domain's log (and the hypervisor log, prefixed "(dN)"). */
+void domlog(struct domain *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- event channels (evtchn.c) --------------------------------------------- */
+enum evtchn_state { ECS_FREE = 0, ECS_RESERVED, ECS_UNBOUND, ECS_INTERDOMAIN, ECS_VIRQ, ECS_IPI };
+
+struct evtchn {
+    uint8_t state;       /* enum evtchn_state */
+    uint8_t virq;        /* ECS_VIRQ */
+    uint16_t notify_vcpu;
+    uint16_t remote_dom; /* ECS_UNBOUND: allowed remote; ECS_INTERDOMAIN: peer */
+    uint32_t remote_port;
+    int eventfd;         /* dom0-process end: signalled on delivery (-1 if none) */
+};
+
+/* ---- vCPUs (vcpu.c) -------------------------------------------------------- */
+struct vcpu {
+    struct domain *d;
+    unsigned id;
+    struct sub_vcpu *sv;          /* substrate handle */
+    pthread_t thread;
+    bool thread_started;
+    atomic_bool online;           /* VCPUOP_up'ed and initialised */
+    bool initialised;             /* has a context */
+    atomic_bool kick;             /* something for the run loop to look at */
+    atomic_bool blocked;          /* in SCHEDOP_block / poll */
+    atomic_bool running;          /* inside the substrate's run call */
+    uint64_t cpu_time_ns;
+    uint64_t nr_hypercalls;
+    uint64_t run_start_ns;
+    int host_cpu;
+    /* PV callbacks */
+    uint64_t event_callback;
+    uint64_t failsafe_callback;
+    uint64_t trap_table_gva;      /* recorded only */
+    /* vcpu_info location: legacy slot in shared_info or registered elsewhere */
+    uint64_t vcpu_info_gpa;
+    /* timers (Xen system time, ns) */
+    uint64_t timer_deadline;      /* 0 = none */
+    uint64_t periodic_period;     /* 0 = none */
+    uint64_t periodic_next;
+    /* poll state */
+    const uint32_t *poll_ports;
+    unsigned poll_nr;
+    /* runstate */
+    uint64_t runstate_entry;
+    uint64_t runstate_time[4];
+    int runstate;
+    uint64_t cr3;                 /* current top-level page table (PV64) */
+    bool pv64;                    /* 64-bit paged mode: guest pointers are virtual */
+    uint64_t last_cr2;            /* cr2 at the previous fault report */
+    pthread_mutex_t wait_lock;    /* leaf lock for cond */
+    pthread_cond_t cond;          /* waits for wake-ups while blocked / down / paused */
+    bool ready;                   /* thread has created its substrate vCPU */
+    int create_err;
+    bool ctx_pending;             /* new_ctx to apply before the next run */
+    struct pvctl_vcpu_ctx new_ctx;
+    timer_t host_timer;
+    bool host_timer_ok;
+};
+
+/* ---- domains (domain.c) ---------------------------------------------------- */
+struct domain {
+    uint32_t domid;
+    char name[PVCTL_NAME_LEN];
+    uint8_t uuid[16];
+    uint32_t type;               /* PVCTL_TYPE_* */
+    atomic_int refs;
+    pthread_mutex_t lock;        /* domain state, event channels, grant table */
+    pthread_cond_t state_cond;   /* broadcast on any flag change (DOMAIN_WAIT) */
+    atomic_uint flags;           /* PVCTL_DOMF_* (RUNNING/BLOCKED computed) */
+    uint32_t shutdown_code;
+    atomic_int pause_count;
+    bool started;                /* unpaused at least once */
+    /* memory */
+    struct sub_vm *vm;
+    int memfd;
+    uint8_t *mem;                /* whole memfd mapped */
+    uint64_t mem_size;           /* bytes incl. special frames */
+    uint64_t ram_pages;
+    uint64_t max_pages;
+    uint64_t nr_pages;           /* currently populated RAM pages */
+    uint8_t *populated;          /* bitmap over max_pages */
+    uint64_t special_pfn;
+    /* vCPUs */
+    unsigned max_vcpus;
+    struct vcpu *vcpus[PVISOR_MAX_VCPUS];
+    /* events */
+    struct evtchn *evtchn;
+    unsigned max_evtchn;
+    uint16_t virq_port[PVISOR_MAX_VCPUS][NR_VIRQS];
+    /* params (HVM_PARAM_*) */
+    uint64_t params[64];
+    uint64_t hypercall_page_gpfn;
+    uint64_t vm_assist;
+    uint32_t max_grant_frames;
+    struct logbuf log;           /* console_io output + crash reports */
+    char conline[160];           /* partial console line for the hypervisor log */
+    size_t conline_len;
+    uint64_t nr_hypercalls;
+    uint64_t tsc_offset;         /* guest TSC = host TSC + tsc_offset */
+};
+
+/* Look up a live domain and take a reference (domain_put releases). NULL if absent. */
+struct domain *domain_get(uint32_t domid);
+void domain_put(struct domain *d);
+/* Creates a domain (paused, no vCPU context). 0 or -errno; *out holds a reference. */
+int domain_create(const struct pvctl_create *c, struct domain **out);
+/* Marks the domain dying, stops its vCPUs, frees it once the last reference goes. */
+int domain_destroy(struct domain *d);
+int domain_pause(struct domain *d);
+int domain_unpause(struct domain *d);
+/* Records a shutdown (reason = SHUTDOWN_*), stops every vCPU. Idempotent. */
+void domain_shutdown(struct domain *d, unsigned reason);
+void domain_fill_info(struct domain *d, struct pvctl_dominfo *info);
+/* Calls fn for each live domain (under the table lock; fn must not block). */
+void domain_foreach(void (*fn)(struct domain *, void *), void *arg);
+void domain_notify_state(struct domain *d);
+bool domain_running(struct domain *d);
+
+/* ---- guest memory (gmem.c) -------------------------------------------------- */
+/* The one checked translate: host pointer for [gpa, gpa+len) inside the domain's memory,
+ * NULL if any byte is outside it (overflow-safe). */
+void *gmem_ptr(struct domain *d, uint64_t gpa, uint64_t len);
+/* Guest-virtual access for PV guests: walks the vCPU's page tables (present + user +
+ * write checks). 0 or -EFAULT. Copies may cross pages. */
+int gva_to_gpa(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa);
+int copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len);
+int copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len);
+/* Makes VMM-side page-table writes visible to the substrate's shadow MMU. */
+void gmem_pt_sync(struct domain *d);
+struct shared_info *domain_shinfo(struct domain *d);
+struct vcpu_info *vcpu_vinfo(struct vcpu *v);
+
+/* ---- vCPUs (vcpu.c) -------------------------------------------------------- */
+int vcpu_create(struct domain *d, unsigned id);
+/* Sets an initial context (PVCTL_MODE_*). Not while the vCPU runs. */
+int vcpu_set_context(struct vcpu *v, const struct pvctl_vcpu_ctx *ctx);
+int vcpu_start_thread(struct vcpu *v);
+/* Wakes the vCPU: interrupts KVM_RUN or a blocked wait so it re-checks its state. */
+void vcpu_kick(struct vcpu *v);
+void vcpu_stop_and_join(struct vcpu *v);
+void vcpu_destroy(struct vcpu *v);
+uint64_t now_ns(void);          /* Xen system time: CLOCK_MONOTONIC ns */
+/* Blocks the calling vCPU thread until kicked or the deadline (0 = none) passes. */
+void vcpu_wait(struct vcpu *v, uint64_t deadline);
+void vcpu_update_time(struct vcpu *v);
+void vcpu_check_timers(struct vcpu *v);
+bool vcpu_events_pending(struct vcpu *v);
+/* Crash report + shutdown(crash) for the vCPU's domain. */
+void vcpu_crash(struct vcpu *v, const char *why);
+
+/* ---- event channels (evtchn.c) --------------------------------------------- */
+int evtchn_init(struct domain *d, unsigned max_ports);
+void evtchn_teardown(struct domain *d);
+/* Marks a port pending in the domain and notifies its vCPU (Xen's 2-level rules). */
+void evtchn_set_pending(struct domain *d, unsigned port);
+int evtchn_send_virq(struct vcpu *v, unsigned virq);
+/* Port operations: 0 or -errno with Xen's codes; callers hold no domain lock. */
+int evtchn_alloc_unbound(struct domain *d, domid_t remote, unsigned *port);
+int evtchn_bind_interdomain(struct domain *ld, struct domain *rd, unsigned rport, unsigned *lport);
+int evtchn_bind_virq(struct domain *d, unsigned virq, unsigned vcpu, unsigned *port);
+int evtchn_bind_ipi(struct domain *d, unsigned vcpu, unsigned *port);
+int evtchn_bind_vcpu(struct domain *d, unsigned port, unsigned vcpu);
+int evtchn_close(struct domain *d, unsigned port);
+int evtchn_send(struct domain *d, unsigned port);
+int evtchn_unmask(struct domain *d, unsigned port);
+int evtchn_status(struct domain *d, unsigned port, struct evtchn_status *st);
+int evtchn_reset(struct domain *d);
+bool evtchn_port_pending(struct domain *d, unsigned port);
+
+/* ---- hypercalls (hypercall.c, hc_*.c) --------------------------------------- */
+struct hc_args {
+    uint64_t a[6];
+};
+typedef long (*hc_fn)(struct vcpu *v, const struct hc_args *a);
+#define HCF_PRIV   (1u << 0) /* dom0 only */
+#define HCF_NOREG  (1u << 1) /* handler sets registers itself (iret) */
+struct hc_entry {
+    const char *name;
+    hc_fn fn;
+    unsigned flags;
+};
+/* Dispatches hypercall nr for v: result in rax or -ENOSYS. */
+long hypercall_dispatch(struct vcpu *v, unsigned nr, const struct hc_args *a, bool *noreg);
+/* Writes the hypercall page (stubs) into guest frame gpfn. */
+int hypercall_page_init(struct domain *d, uint64_t gpfn);
+
+long hc_xen_version(struct vcpu *v, const struct hc_args *a);
+long hc_console_io(struct vcpu *v, const struct hc_args *a);
+long hc_sched_op(struct vcpu *v, const struct hc_args *a);
+long hc_set_timer_op(struct vcpu *v, const struct hc_args *a);
+long hc_vcpu_op(struct vcpu *v, const struct hc_args *a);
+long hc_set_callbacks(struct vcpu *v, const struct hc_args *a);
+long hc_callback_op(struct vcpu *v, const struct hc_args *a);
+long hc_set_trap_table(struct vcpu *v, const struct hc_args *a);
+long hc_vm_assist(struct vcpu *v, const struct hc_args *a);
+long hc_iret(struct vcpu *v, const struct hc_args *a);
+long hc_physdev_op(struct vcpu *v, const struct hc_args *a);
+long hc_evtchn(struct vcpu *v, const struct hc_args *a);
+long hc_memory_op(struct vcpu *v, const struct hc_args *a);
+long hc_mmu_update(struct vcpu *v, const struct hc_args *a);
+long hc_update_va_mapping(struct vcpu *v, const struct hc_args *a);
+long hc_mmuext_op(struct vcpu *v, const struct hc_args *a);
+long hc_multicall(struct vcpu *v, const struct hc_args *a);
+long hc_priv_op(struct vcpu *v, const struct hc_args *a);
+
+/* ---- events delivery to PV guests (pv.c) ------------------------------------- */
+/* Pushes Xen's bounce frame and enters the event callback if an upcall is due. */
+void pv_deliver_events(struct vcpu *v);
+
+/* ---- control socket (ctl.c) ----------------------------------------------- */
+int ctl_serve(const char *sockpath, volatile sig_atomic_t *stop);
+
+#endif

@@ -1,0 +1,77 @@
+/* substrate.h: the small interface between pvisord's core and the virtualisation substrate (KVM). */
+#ifndef PVISOR_SUBSTRATE_H
+#define PVISOR_SUBSTRATE_H
+
+#include <stdbool.h>
+#include <signal.h>
+#include <stdint.h>
+
+struct sub_vm;
+struct sub_vcpu;
+
+/* General registers, in the same order as KVM's struct kvm_regs. */
+struct sub_regs {
+    uint64_t rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+    uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+    uint64_t rip, rflags;
+};
+
+enum sub_exit_kind {
+    SUB_EXIT_HCALL,    /* hypercall stub: port I/O on the hypercall port */
+    SUB_EXIT_KICKED,   /* interrupted by sub_vcpu_kick (or a signal) */
+    SUB_EXIT_FAULT,    /* guest exception / triple fault: the vCPU stopped */
+    SUB_EXIT_HLT,
+    SUB_EXIT_IO,       /* other port I/O */
+    SUB_EXIT_MMIO,
+    SUB_EXIT_WRMSR,
+    SUB_EXIT_INTERNAL, /* emulation failure and other substrate errors */
+};
+
+struct sub_exit {
+    enum sub_exit_kind kind;
+    uint32_t hcall_nr;        /* SUB_EXIT_HCALL: eax */
+    uint16_t port;            /* SUB_EXIT_IO */
+    uint8_t io_out, io_size;
+    uint64_t addr;            /* SUB_EXIT_MMIO address, WRMSR index */
+    uint64_t data;            /* WRMSR value */
+    uint32_t raw_reason;      /* substrate's own exit code, for reports */
+    uint32_t suberror;
+};
+
+#define SUB_HCALL_PORT 0x5a   /* `out %eax,$0x5a` in every hypercall stub */
+#define SUB_KICK_SIGNAL SIGUSR1 /* delivered to a vCPU thread: its run returns KICKED */
+
+/* Process-wide setup (opens /dev/kvm, installs the kick signal). 0 or -errno. */
+int sub_init(void);
+const char *sub_name(void);          /* "kvm (pvm)", "kvm (vmx)" ... */
+uint32_t sub_tsc_khz(void);
+
+/* VM: one per domain. Memory is host memory the caller keeps mapped. */
+int sub_vm_create(struct sub_vm **out);
+void sub_vm_destroy(struct sub_vm *vm);
+int sub_vm_set_memory(struct sub_vm *vm, unsigned slot, uint64_t gpa, uint64_t size, void *host);
+/* Drops every shadow translation so VMM writes into guest page tables take effect. */
+int sub_vm_flush_shadow(struct sub_vm *vm);
+
+/* vCPUs: run only from the thread that created them (sub_vcpu_create). */
+int sub_vcpu_create(struct sub_vm *vm, unsigned id, struct sub_vcpu **out);
+void sub_vcpu_destroy(struct sub_vcpu *v);
+/* Puts the vCPU in 64-bit CPL3 PV mode (cr3 = top page table) or PVH 32-bit entry mode. */
+int sub_vcpu_set_pv64(struct sub_vcpu *v, uint64_t cr3, uint64_t fs_base, uint64_t gs_base);
+int sub_vcpu_get_cr3(struct sub_vcpu *v, uint64_t *cr3);
+int sub_vcpu_set_cr3(struct sub_vcpu *v, uint64_t cr3);
+/* Registers as last seen by the substrate; writes are flushed before the next run. */
+struct sub_regs *sub_vcpu_regs(struct sub_vcpu *v);
+void sub_vcpu_regs_dirty(struct sub_vcpu *v);
+/* Runs until an exit. 0 with *e filled, or -errno (substrate failure). */
+int sub_vcpu_run(struct sub_vcpu *v, struct sub_exit *e);
+/* After SUB_EXIT_FAULT: make the vCPU runnable again (used after a report). */
+int sub_vcpu_recover(struct sub_vcpu *v);
+uint64_t sub_vcpu_read_tsc(struct sub_vcpu *v);
+/* From any thread: makes a current or the next sub_vcpu_run return SUB_EXIT_KICKED. */
+void sub_vcpu_kick(struct sub_vcpu *v);
+/* Reads the control registers for crash reports. */
+int sub_vcpu_get_cregs(struct sub_vcpu *v, uint64_t *cr0, uint64_t *cr2, uint64_t *cr3,
+                       uint64_t *cr4, uint64_t *efer);
+
+#endif

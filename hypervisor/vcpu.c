@@ -1,0 +1,383 @@
+/* vcpu.c: one thread per vCPU: the run loop, hypercall exits, waits, timers, kicks and crash reports. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <x86intrin.h>
+
+#include "pvisord.h"
+
+#define RFLAGS_IF   0x200ULL
+#define RFLAGS_IOPL 0x3000ULL
+
+uint64_t now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+    atomic_store(&v->kick, true);
+    pthread_mutex_lock(&v->wait_lock);
+    pthread_cond_broadcast(&v->cond);
+    pthread_mutex_unlock(&v->wait_lock);
+    if (v->sv && atomic_load(&v->running))
+        sub_vcpu_kick(v->sv);
+}
+
+void vcpu_wait(struct vcpu *v, uint64_t deadline)
+{
+    pthread_mutex_lock(&v->wait_lock);
+    while (!atomic_load(&v->kick)) {
+        if (!deadline) {
+            pthread_cond_wait(&v->cond, &v->wait_lock);
+            continue;
+        }
+        uint64_t now = now_ns();
+        if (now >= deadline)
+            break;
+        struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000ULL),
+                              .tv_nsec = (long)(deadline % 1000000000ULL)};
+        pthread_cond_timedwait(&v->cond, &v->wait_lock, &ts);
+    }
+    atomic_store(&v->kick, false);
+    pthread_mutex_unlock(&v->wait_lock);
+}
+
+/* ---- time ------------------------------------------------------------------ */
+
+static void tsc_scale(uint32_t khz, uint32_t *mul, int8_t *shift)
+{
+    uint64_t num = 1000000ULL, den = khz ? khz : 1000000ULL;
+    int s = 0;
+    while (num >= den) {
+        den <<= 1;
+        s++;
+    }
+    while (num * 2 < den) {
+        num <<= 1;
+        s--;
+    }
+    *mul = (uint32_t)((num << 32) / den);
+    *shift = (int8_t)s;
+}
+
+void vcpu_update_time(struct vcpu *v)
+{
+    struct vcpu_info *vi = vcpu_vinfo(v);
+    if (!vi)
+        return;
+    struct vcpu_time_info *t = &vi->time;
+    uint32_t mul;
+    int8_t shift;
+    tsc_scale(sub_tsc_khz(), &mul, &shift);
+    __atomic_store_n(&t->version, (t->version + 1) | 1, __ATOMIC_SEQ_CST);
+    t->tsc_timestamp = __rdtsc() + v->d->tsc_offset;
+    t->system_time = now_ns();
+    t->tsc_to_system_mul = mul;
+    t->tsc_shift = shift;
+    t->flags = 0;
+    __atomic_store_n(&t->version, (t->version + 1) & ~1u, __ATOMIC_SEQ_CST);
+}
+
+static void update_wallclock(struct domain *d)
+{
+    struct shared_info *s = domain_shinfo(d);
+    struct timespec rt;
+    clock_gettime(CLOCK_REALTIME, &rt);
+    uint64_t real = (uint64_t)rt.tv_sec * 1000000000ULL + (uint64_t)rt.tv_nsec;
+    uint64_t boot = real - now_ns(); /* wall-clock time at system time 0 */
+    __atomic_store_n(&s->wc_version, (s->wc_version + 1) | 1, __ATOMIC_SEQ_CST);
+    s->wc_sec = (uint32_t)(boot / 1000000000ULL);
+    s->wc_nsec = (uint32_t)(boot % 1000000000ULL);
+#ifdef __x86_64__
+    s->wc_sec_hi = (uint32_t)((boot / 1000000000ULL) >> 32);
+#endif
+    __atomic_store_n(&s->wc_version, (s->wc_version + 1) & ~1u, __ATOMIC_SEQ_CST);
+}
+
+static void arm_host_timer(struct vcpu *v)
+{
+    if (!v->host_timer_ok)
+        return;
+    uint64_t next = v->timer_deadline;
+    if (v->periodic_period && (!next || v->periodic_next < next))
+        next = v->periodic_next;
+    struct itimerspec its = {0};
+    if (next) {
+        its.it_value.tv_sec = (time_t)(next / 1000000000ULL);
+        its.it_value.tv_nsec = (long)(next % 1000000000ULL);
+    }
+    timer_settime(v->host_timer, TIMER_ABSTIME, &its, NULL);
+}
+
+void vcpu_check_timers(struct vcpu *v)
+{
+    uint64_t now = now_ns();
+    bool fire = false;
+    if (v->timer_deadline && now >= v->timer_deadline) {
+        v->timer_deadline = 0;
+        fire = true;
+    }
+    if (v->periodic_period && now >= v->periodic_next) {
+        uint64_t missed = (now - v->periodic_next) / v->periodic_period + 1;
+        v->periodic_next += missed * v->periodic_period;
+        fire = true;
+    }
+    if (fire)
+        evtchn_send_virq(v, VIRQ_TIMER);
+}
+
+/* ---- crash reports ------------------------------------------------------------ */
+
+static const char *guess_fault(struct vcpu *v, uint64_t rip, uint64_t cr2, char *buf, size_t n)
+{
+    uint8_t insn[4] = {0};
+    if (copy_from_guest(v, insn, rip, 2) < 0) {
+        snprintf(buf, n, "#PF on instruction fetch at %#llx", (unsigned long long)rip);
+        return buf;
+    }
+    if (insn[0] == 0x0f && insn[1] == 0x0b)
+        snprintf(buf, n, "#UD (ud2) at %#llx", (unsigned long long)rip);
+    else if (insn[0] == 0x0f && insn[1] == 0x05)
+        snprintf(buf, n, "syscall at %#llx: PV guests must not use syscall here", (unsigned long long)rip);
+    else if (insn[0] == 0xf4)
+        snprintf(buf, n, "#GP (hlt at CPL3) at %#llx: use SCHEDOP_block", (unsigned long long)rip);
+    else if (insn[0] == 0xcc || insn[0] == 0xcd)
+        snprintf(buf, n, "int3/int n at %#llx: software interrupts are not supported", (unsigned long long)rip);
+    else if (cr2 && cr2 != v->last_cr2)
+        snprintf(buf, n, "#PF at %#llx cr2=%#llx", (unsigned long long)rip, (unsigned long long)cr2);
+    else
+        snprintf(buf, n, "#GP or other exception at %#llx (insn %02x %02x)", (unsigned long long)rip,
+                 insn[0], insn[1]);
+    return buf;
+}
+
+void vcpu_crash(struct vcpu *v, const char *why)
+{
+    struct domain *d = v->d;
+    struct sub_regs *r = sub_vcpu_regs(v->sv);
+    uint64_t cr0 = 0, cr2 = 0, cr3 = 0, cr4 = 0, efer = 0;
+    sub_vcpu_get_cregs(v->sv, &cr0, &cr2, &cr3, &cr4, &efer);
+    char buf[160];
+    const char *cause = why ? why : guess_fault(v, r->rip, cr2, buf, sizeof buf);
+    domlog(d, "*** domain %u (%s) vcpu %u crashed: %s", d->domid, d->name, v->id, cause);
+    domlog(d, "    rip=%016llx rsp=%016llx rflags=%08llx cr2=%016llx cr3=%016llx",
+           (unsigned long long)r->rip, (unsigned long long)r->rsp, (unsigned long long)r->rflags,
+           (unsigned long long)cr2, (unsigned long long)cr3);
+    domlog(d, "    rax=%016llx rbx=%016llx rcx=%016llx rdx=%016llx", (unsigned long long)r->rax,
+           (unsigned long long)r->rbx, (unsigned long long)r->rcx, (unsigned long long)r->rdx);
+    domlog(d, "    rsi=%016llx rdi=%016llx rbp=%016llx r8 =%016llx", (unsigned long long)r->rsi,
+           (unsigned long long)r->rdi, (unsigned long long)r->rbp, (unsigned long long)r->r8);
+    domlog(d, "    r9 =%016llx r10=%016llx r11=%016llx r12=%016llx", (unsigned long long)r->r9,
+           (unsigned long long)r->r10, (unsigned long long)r->r11, (unsigned long long)r->r12);
+    domlog(d, "    r13=%016llx r14=%016llx r15=%016llx", (unsigned long long)r->r13,
+           (unsigned long long)r->r14, (unsigned long long)r->r15);
+    v->last_cr2 = cr2;
+    domain_shutdown(d, SHUTDOWN_crash);
+}
+
+/* ---- the run loop -------------------------------------------------------------- */
+
+/* After a hypercall exit RIP must be the stub's return address. PVM's emulator has already
+ * moved it past `out`; VT-x/SVM fast paths leave it on the instruction. */
+static void hcall_normalise_rip(struct vcpu *v, struct sub_regs *r)
+{
+    uint8_t b[2];
+    if (copy_from_guest(v, b, r->rip, 2) == 0 && b[0] == 0xe7 && b[1] == SUB_HCALL_PORT) {
+        r->rip += 2;
+        sub_vcpu_regs_dirty(v->sv);
+    }
+}
+
+static void handle_hcall(struct vcpu *v, uint32_t nr)
+{
+    struct sub_regs *r = sub_vcpu_regs(v->sv);
+    hcall_normalise_rip(v, r);
+    struct hc_args a = {{r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9}};
+    bool noreg = false;
+    long ret = hypercall_dispatch(v, nr, &a, &noreg);
+    v->nr_hypercalls++;
+    v->d->nr_hypercalls++;
+    if (!noreg) {
+        r = sub_vcpu_regs(v->sv);
+        r->rax = (uint64_t)ret;
+        sub_vcpu_regs_dirty(v->sv);
+    }
+}
+
+static void apply_context(struct vcpu *v)
+{
+    struct pvctl_vcpu_ctx *c = &v->new_ctx;
+    v->ctx_pending = false;
+    if (sub_vcpu_set_pv64(v->sv, c->cr3, c->fs_base, c->gs_base) < 0) {
+        vcpu_crash(v, "the substrate refused the initial vCPU state");
+        return;
+    }
+    v->cr3 = c->cr3;
+    v->pv64 = true;
+    struct sub_regs *r = sub_vcpu_regs(v->sv);
+    const uint64_t *g = c->gpr;
+    r->rax = g[PVCTL_RAX], r->rcx = g[PVCTL_RCX], r->rdx = g[PVCTL_RDX], r->rbx = g[PVCTL_RBX];
+    r->rsp = g[PVCTL_RSP], r->rbp = g[PVCTL_RBP], r->rsi = g[PVCTL_RSI], r->rdi = g[PVCTL_RDI];
+    r->r8 = g[PVCTL_R8], r->r9 = g[PVCTL_R9], r->r10 = g[PVCTL_R10], r->r11 = g[PVCTL_R11];
+    r->r12 = g[PVCTL_R12], r->r13 = g[PVCTL_R13], r->r14 = g[PVCTL_R14], r->r15 = g[PVCTL_R15];
+    r->rip = c->rip;
+    r->rflags = (c->rflags ? c->rflags : 0x2) | RFLAGS_IOPL | RFLAGS_IF;
+    sub_vcpu_regs_dirty(v->sv);
+    if (!v->d->tsc_offset)
+        v->d->tsc_offset = sub_vcpu_read_tsc(v->sv) - __rdtsc();
+    vcpu_update_time(v);
+    if (v->id == 0)
+        update_wallclock(v->d);
+}
+
+static bool vcpu_runnable(struct vcpu *v)
+{
+    return atomic_load(&v->online) && (v->initialised || v->ctx_pending) && domain_running(v->d);
+}
+
+static bool dying(struct vcpu *v)
+{
+    return atomic_load(&v->d->flags) & PVCTL_DOMF_DYING;
+}
+
+static void handle_exit(struct vcpu *v, const struct sub_exit *e)
+{
+    switch (e->kind) {
+    case SUB_EXIT_HCALL:
+        handle_hcall(v, e->hcall_nr);
+        break;
+    case SUB_EXIT_KICKED:
+        break;
+    case SUB_EXIT_FAULT:
+        vcpu_crash(v, NULL);
+        break;
+    case SUB_EXIT_HLT:
+        vcpu_crash(v, "hlt from a PV guest: use SCHEDOP_block");
+        break;
+    default: {
+        char why[96];
+        snprintf(why, sizeof why, "unexpected exit (kind %d, reason %u, port %#x)", e->kind,
+                 e->raw_reason, e->port);
+        vcpu_crash(v, why);
+    }
+    }
+}
+
+static void run_once(struct vcpu *v)
+{
+    atomic_store(&v->kick, false);
+    if (v->ctx_pending) {
+        apply_context(v);
+        v->initialised = true;
+    }
+    vcpu_check_timers(v);
+    pv_deliver_events(v);
+    arm_host_timer(v);
+    struct sub_exit e = {.kind = SUB_EXIT_KICKED};
+    uint64_t t0 = now_ns();
+    /* running is published before kick is re-read; vcpu_kick does the reverse. */
+    atomic_store(&v->running, true);
+    int r = atomic_load(&v->kick) ? 0 : sub_vcpu_run(v->sv, &e);
+    atomic_store(&v->running, false);
+    v->cpu_time_ns += now_ns() - t0;
+    if (r < 0)
+        vcpu_crash(v, "the substrate failed to run the vCPU");
+    else
+        handle_exit(v, &e);
+}
+
+static void *vcpu_thread(void *arg)
+{
+    struct vcpu *v = arg;
+    int r = sub_vcpu_create(v->d->vm, v->id, &v->sv);
+    if (r == 0) {
+        struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SUB_KICK_SIGNAL};
+        sev._sigev_un._tid = gettid();
+        v->host_timer_ok = timer_create(CLOCK_MONOTONIC, &sev, &v->host_timer) == 0;
+    }
+    pthread_mutex_lock(&v->wait_lock);
+    v->create_err = r;
+    v->ready = true;
+    pthread_cond_broadcast(&v->cond);
+    pthread_mutex_unlock(&v->wait_lock);
+    if (r < 0)
+        return NULL;
+    while (!dying(v)) {
+        if (!vcpu_runnable(v)) {
+            vcpu_wait(v, 0);
+            continue;
+        }
+        run_once(v);
+    }
+    if (v->host_timer_ok)
+        timer_delete(v->host_timer);
+    sub_vcpu_destroy(v->sv);
+    v->sv = NULL;
+    return NULL;
+}
+
+int vcpu_create(struct domain *d, unsigned id)
+{
+    struct vcpu *v = calloc(1, sizeof *v);
+    if (!v)
+        return -ENOMEM;
+    v->d = d;
+    v->id = id;
+    v->host_cpu = -1;
+    pthread_mutex_init(&v->wait_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&v->cond, &ca);
+    pthread_condattr_destroy(&ca);
+    d->vcpus[id] = v;
+    if (pthread_create(&v->thread, NULL, vcpu_thread, v) != 0)
+        return -EAGAIN;
+    v->thread_started = true;
+    pthread_mutex_lock(&v->wait_lock);
+    while (!v->ready)
+        pthread_cond_wait(&v->cond, &v->wait_lock);
+    pthread_mutex_unlock(&v->wait_lock);
+    return v->create_err;
+}
+
+int vcpu_set_context(struct vcpu *v, const struct pvctl_vcpu_ctx *ctx)
+{
+    if (ctx->mode != PVCTL_MODE_PV64 || !ctx->cr3)
+        return -EINVAL;
+    pthread_mutex_lock(&v->d->lock);
+    v->new_ctx = *ctx;
+    v->ctx_pending = true;
+    pthread_mutex_unlock(&v->d->lock);
+    atomic_store(&v->online, true);
+    vcpu_kick(v);
+    return 0;
+}
+
+void vcpu_stop_and_join(struct vcpu *v)
+{
+    if (!v->thread_started)
+        return;
+    vcpu_kick(v);
+    pthread_join(v->thread, NULL);
+    v->thread_started = false;
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+    vcpu_stop_and_join(v);
+    pthread_cond_destroy(&v->cond);
+    pthread_mutex_destroy(&v->wait_lock);
+    v->d->vcpus[v->id] = NULL;
+    free(v);
+}
+
+bool vcpu_events_pending(struct vcpu *v)
+{
+    struct vcpu_info *vi = vcpu_vinfo(v);
+    return vi && __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_ACQUIRE);
+}
