@@ -94,6 +94,7 @@ static int setup_memory(struct domain *d)
     for (uint64_t p = 0; p < d->ram_pages; p++)
         d->populated[p / 8] |= (uint8_t)(1u << (p % 8));
     d->nr_pages = d->ram_pages;
+    gmem_init_special(d);
     int r = sub_vm_create(&d->vm);
     if (r < 0)
         return r;
@@ -110,7 +111,7 @@ static int check_create(const struct pvctl_create *c)
         return -EINVAL;
     if (c->max_mem_kb && c->max_mem_kb < c->mem_kb)
         return -EINVAL;
-    if (c->max_evtchn_port > PVISOR_MAX_EVTCHN_PORTS - 1 || c->max_grant_frames > 256)
+    if (c->max_evtchn_port > PVISOR_MAX_EVTCHN_PORTS - 1 || c->max_grant_frames > PVISOR_MAX_GNT_FRAMES)
         return -EINVAL;
     if (memchr(c->name, 0, sizeof c->name) == NULL || c->name[0] == 0)
         return -EINVAL;

@@ -91,6 +91,45 @@ int copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len)
     return copy_guest(v, gva, (void *)src, len, true);
 }
 
+#define TSS_IOMAP_OFF 104
+#define TSS_LIMIT     (TSS_IOMAP_OFF + 16 + 1 - 1) /* ports 0-127, then the 0xff end byte */
+
+static uint64_t special_gpa(struct domain *d, unsigned idx)
+{
+    return (d->special_pfn + idx) << PVISOR_PAGE_SHIFT;
+}
+
+void gmem_init_special(struct domain *d)
+{
+    uint8_t *tss = gmem_ptr(d, special_gpa(d, PVISOR_SPECIAL_TSS), PVISOR_PAGE_SIZE);
+    uint16_t off = TSS_IOMAP_OFF;
+    memcpy(tss + 102, &off, 2);
+    memset(tss + TSS_IOMAP_OFF, 0xff, 17);
+    for (unsigned port = SUB_HCALL_PORT; port < SUB_HCALL_PORT + 4; port++) /* a 4-byte out */
+        tss[TSS_IOMAP_OFF + port / 8] &= (uint8_t)~(1u << (port % 8));
+    /* read-only user mappings: L3[511] -> L2, L2[511] -> L1, L1[511] -> TSS */
+    const uint64_t flags = PTE_P | PTE_US | (1ULL << 5) /* accessed */;
+    uint64_t *l3 = gmem_ptr(d, special_gpa(d, PVISOR_SPECIAL_PT_L3), PVISOR_PAGE_SIZE);
+    uint64_t *l2 = gmem_ptr(d, special_gpa(d, PVISOR_SPECIAL_PT_L2), PVISOR_PAGE_SIZE);
+    uint64_t *l1 = gmem_ptr(d, special_gpa(d, PVISOR_SPECIAL_PT_L1), PVISOR_PAGE_SIZE);
+    l3[511] = special_gpa(d, PVISOR_SPECIAL_PT_L2) | flags | PTE_RW;
+    l2[511] = special_gpa(d, PVISOR_SPECIAL_PT_L1) | flags | PTE_RW;
+    l1[511] = special_gpa(d, PVISOR_SPECIAL_TSS) | flags;
+}
+
+int gmem_install_hv_slot(struct domain *d, uint64_t cr3)
+{
+    uint64_t *slot = gmem_ptr(d, (cr3 & PTE_ADDR) + PVISOR_HV_PML4_SLOT * 8, 8);
+    if (!slot || (cr3 >> PVISOR_PAGE_SHIFT) >= d->ram_pages)
+        return -EFAULT;
+    uint64_t want = special_gpa(d, PVISOR_SPECIAL_PT_L3) | PTE_P | PTE_RW | PTE_US | (1ULL << 5);
+    uint64_t cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    if ((cur & PTE_P) && (cur & PTE_ADDR) != (want & PTE_ADDR))
+        return -EEXIST;
+    __atomic_store_n(slot, want, __ATOMIC_RELEASE);
+    return 0;
+}
+
 void gmem_pt_sync(struct domain *d)
 {
     sub_vm_flush_shadow(d->vm);

@@ -256,7 +256,7 @@ static long mmuext_one(struct vcpu *v, const struct mmuext_op *op)
     case MMUEXT_UNPIN_TABLE:
         return mfn < d->ram_pages ? 0 : -EINVAL; /* no page types to track here */
     case MMUEXT_NEW_BASEPTR:
-        if (mfn >= d->ram_pages)
+        if (mfn >= d->ram_pages || gmem_install_hv_slot(d, mfn << 12) < 0)
             return -EINVAL;
         v->cr3 = mfn << 12;
         return sub_vcpu_set_cr3(v->sv, v->cr3);

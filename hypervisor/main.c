@@ -32,6 +32,7 @@ static void usage(FILE *f)
             "  --rundir DIR    run directory (default: $PVISOR_RUNDIR or /run/pvisor)\n"
             "  --pidfile FILE  write the process id to FILE\n"
             "  --log FILE      append the hypervisor log to FILE instead of stderr\n"
+            "  --trace         log every hypercall (number, arguments, result) to the log\n"
             "  -h, --help      show this help\n"
             "\n"
             "Signals: SIGTERM/SIGINT destroy every domain and exit.\n"
@@ -67,6 +68,7 @@ int main(int argc, char **argv)
     static const struct option opts[] = {{"rundir", required_argument, 0, 'r'},
                                          {"pidfile", required_argument, 0, 'p'},
                                          {"log", required_argument, 0, 'l'},
+                                         {"trace", no_argument, 0, 't'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *rundir = getenv("PVISOR_RUNDIR"), *pidfile = NULL, *logfile = NULL;
@@ -76,6 +78,7 @@ int main(int argc, char **argv)
         case 'r': rundir = optarg; break;
         case 'p': pidfile = optarg; break;
         case 'l': logfile = optarg; break;
+        case 't': g_trace_hypercalls = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 1;
         }

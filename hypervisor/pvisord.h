@@ -25,6 +25,13 @@
 #define PVISOR_NR_SPECIAL   64     /* hypervisor-owned frames after RAM */
 #define PVISOR_SPECIAL_SHINFO 0    /* index of shared_info among them */
 #define PVISOR_SPECIAL_GNTTAB 1    /* first grant-table frame */
+#define PVISOR_SPECIAL_PT_L3  60   /* hypervisor mapping: PML4 slot 255 -> L3 -> L2 -> L1 */
+#define PVISOR_SPECIAL_PT_L2  61
+#define PVISOR_SPECIAL_PT_L1  62
+#define PVISOR_SPECIAL_TSS    63   /* TSS whose I/O bitmap opens the hypercall port */
+#define PVISOR_MAX_GNT_FRAMES 56
+#define PVISOR_HV_PML4_SLOT   255  /* reserved in PV guests' top-level page tables */
+#define PVISOR_TSS_VA         0x00007ffffffff000ULL /* the TSS's address in every PV guest */
 #define PVISOR_DEF_GNT_FRAMES 32
 #define PVISOR_DEF_EVTCHN_PORTS 1024
 #define PVISOR_MAX_EVTCHN_PORTS 4096 /* 2-level ABI on x86-64: 64 x 64 */
@@ -181,6 +188,11 @@ void *gmem_ptr(struct domain *d, uint64_t gpa, uint64_t len);
 int gva_to_gpa(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa);
 int copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len);
 int copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len);
+/* Fills the hypervisor-owned frames (TSS, its page tables) at domain creation. */
+void gmem_init_special(struct domain *d);
+/* Points PML4 slot 255 of the table at cr3 to the hypervisor's mapping (TSS).
+ * 0, or -EEXIST if the guest uses that slot itself, -EFAULT if cr3 is not RAM. */
+int gmem_install_hv_slot(struct domain *d, uint64_t cr3);
 /* Makes VMM-side page-table writes visible to the substrate's shadow MMU. */
 void gmem_pt_sync(struct domain *d);
 struct shared_info *domain_shinfo(struct domain *d);
@@ -195,7 +207,8 @@ int vcpu_start_thread(struct vcpu *v);
 void vcpu_kick(struct vcpu *v);
 void vcpu_stop_and_join(struct vcpu *v);
 void vcpu_destroy(struct vcpu *v);
-uint64_t now_ns(void);          /* Xen system time: CLOCK_MONOTONIC ns */
+uint64_t now_ns(void);
+extern bool g_trace_hypercalls; /* --trace: log every hypercall to the hypervisor log */          /* Xen system time: CLOCK_MONOTONIC ns */
 /* Blocks the calling vCPU thread until kicked or the deadline (0 = none) passes. */
 void vcpu_wait(struct vcpu *v, uint64_t deadline);
 void vcpu_update_time(struct vcpu *v);

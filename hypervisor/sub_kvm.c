@@ -186,7 +186,8 @@ static struct kvm_segment seg(uint16_t sel, uint8_t type, int dpl, int l, int db
     return s;
 }
 
-int sub_vcpu_set_pv64(struct sub_vcpu *v, uint64_t cr3, uint64_t fs_base, uint64_t gs_base)
+int sub_vcpu_set_pv64(struct sub_vcpu *v, uint64_t cr3, uint64_t fs_base, uint64_t gs_base,
+                      uint64_t tss_va, uint32_t tss_limit)
 {
     struct kvm_sregs s;
     if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
@@ -203,6 +204,8 @@ int sub_vcpu_set_pv64(struct sub_vcpu *v, uint64_t cr3, uint64_t fs_base, uint64
     s.gs = seg(0, 3, 3, 0, 1);
     s.fs.base = fs_base;
     s.gs.base = gs_base;
+    s.tr = (struct kvm_segment){.base = tss_va, .limit = tss_limit, .selector = 0xe040,
+                                .type = 11, .present = 1};
     return ioctl(v->fd, KVM_SET_SREGS, &s) < 0 ? -errno : 0;
 }
 

@@ -56,8 +56,11 @@ int sub_vm_flush_shadow(struct sub_vm *vm);
 /* vCPUs: run only from the thread that created them (sub_vcpu_create). */
 int sub_vcpu_create(struct sub_vm *vm, unsigned id, struct sub_vcpu **out);
 void sub_vcpu_destroy(struct sub_vcpu *v);
-/* Puts the vCPU in 64-bit CPL3 PV mode (cr3 = top page table) or PVH 32-bit entry mode. */
-int sub_vcpu_set_pv64(struct sub_vcpu *v, uint64_t cr3, uint64_t fs_base, uint64_t gs_base);
+/* Puts the vCPU in 64-bit CPL3 PV mode (cr3 = top page table). tss_va/tss_limit: a TSS
+ * mapped in the guest whose I/O bitmap opens the hypercall port (CPL3 `out` needs it when
+ * the substrate does not honour IOPL, as PVM does not). */
+int sub_vcpu_set_pv64(struct sub_vcpu *v, uint64_t cr3, uint64_t fs_base, uint64_t gs_base,
+                      uint64_t tss_va, uint32_t tss_limit);
 int sub_vcpu_get_cr3(struct sub_vcpu *v, uint64_t *cr3);
 int sub_vcpu_set_cr3(struct sub_vcpu *v, uint64_t cr3);
 /* Registers as last seen by the substrate; writes are flushed before the next run. */

@@ -7,6 +7,8 @@
 
 #include "pvisord.h"
 
+bool g_trace_hypercalls;
+
 #define RFLAGS_IF   0x200ULL
 #define RFLAGS_IOPL 0x3000ULL
 
@@ -199,6 +201,11 @@ static void handle_hcall(struct vcpu *v, uint32_t nr)
     struct hc_args a = {{r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9}};
     bool noreg = false;
     long ret = hypercall_dispatch(v, nr, &a, &noreg);
+    if (g_trace_hypercalls)
+        hvlog("(d%u v%u) hypercall %u (%#llx, %#llx, %#llx) = %ld rip=%#llx rflags=%#llx",
+              v->d->domid, v->id, nr, (unsigned long long)a.a[0], (unsigned long long)a.a[1],
+              (unsigned long long)a.a[2], ret, (unsigned long long)r->rip,
+              (unsigned long long)r->rflags);
     v->nr_hypercalls++;
     v->d->nr_hypercalls++;
     if (!noreg) {
@@ -212,7 +219,14 @@ static void apply_context(struct vcpu *v)
 {
     struct pvctl_vcpu_ctx *c = &v->new_ctx;
     v->ctx_pending = false;
-    if (sub_vcpu_set_pv64(v->sv, c->cr3, c->fs_base, c->gs_base) < 0) {
+    int hv = gmem_install_hv_slot(v->d, c->cr3);
+    if (hv < 0) {
+        vcpu_crash(v, hv == -EEXIST ? "the guest's page tables use PML4 slot 255, which is "
+                                      "reserved for the hypervisor (see docs/abi.md)"
+                                    : "cr3 does not point into the guest's RAM");
+        return;
+    }
+    if (sub_vcpu_set_pv64(v->sv, c->cr3, c->fs_base, c->gs_base, PVISOR_TSS_VA, 120) < 0) {
         vcpu_crash(v, "the substrate refused the initial vCPU state");
         return;
     }

@@ -1,0 +1,65 @@
+# lib.sh: shared helpers for end-to-end suites: private run directory, stack start/stop,
+# bounded waits and PASS/FAIL/SKIP reporting. Source it; it cleans up on any exit.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BIN=$ROOT/build/bin
+GUESTS=$ROOT/build/guests
+export PVISOR_RUNDIR=${PVISOR_RUNDIR_OVERRIDE:-$(mktemp -d /tmp/pvisor-test.XXXXXX)}
+export XENSTORED_PATH=$PVISOR_RUNDIR/xenstored/socket
+export PATH=$BIN:$PATH
+E2E_FAILS=0
+
+pass() { echo "PASS: $1"; }
+fail() { echo "FAIL: $1: ${2:-}"; E2E_FAILS=$((E2E_FAILS + 1)); }
+skip() { echo "SKIP: $1: $2"; }
+# check NAME CMD...: PASS if CMD succeeds, else FAIL with its output's last line.
+check() {
+    local name=$1; shift
+    local out
+    if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(echo "$out" | tail -1)"; fi
+}
+
+cleanup() {
+    if [ -x "$BIN/pvisor" ]; then "$BIN/pvisor" stop >/dev/null 2>&1 || true; fi
+    for p in "$PVISOR_RUNDIR"/*.pid "$PVISOR_RUNDIR"/*/*.pid; do
+        [ -f "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
+    done
+    # keep logs of failed runs for the report
+    if [ "$E2E_FAILS" != 0 ]; then
+        for f in "$PVISOR_RUNDIR"/*.log; do
+            [ -f "$f" ] && { echo "--- $f"; tail -40 "$f"; }
+        done
+    fi
+    rm -rf "$PVISOR_RUNDIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# need_kvm NAME: prints a SKIP line and exits when guests cannot run here.
+need_kvm() {
+    if [ ! -c /dev/kvm ] || [ ! -r /dev/kvm ] || [ ! -w /dev/kvm ]; then
+        skip "$1" "/dev/kvm is not available (no KVM on this machine or no permission)"
+        exit 0
+    fi
+}
+
+start_stack() {
+    if ! "$BIN/pvisor" start >"$PVISOR_RUNDIR/start.out" 2>&1; then
+        fail "stack start" "$(tail -3 "$PVISOR_RUNDIR/start.out")"
+        exit 1
+    fi
+}
+
+# wait_for SECONDS CMD...: polls CMD every 0.1 s until it succeeds; 1 on timeout.
+wait_for() {
+    local t=$1; shift
+    local end=$((SECONDS + t))
+    while [ $SECONDS -lt $end ]; do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# domid_of NAME: prints the domain id from `xl list`.
+domid_of() { xl list 2>/dev/null | awk -v n="$1" '$1 == n { print $2 }'; }
