@@ -61,12 +61,13 @@ long hc_xen_version(struct vcpu *v, const struct hc_args *a)
     case XENVER_get_features:
         return features(v, arg);
     case XENVER_pagesize:
-        return PVISOR_PAGE_SIZE;
+        return arg ? -EINVAL : (long)PVISOR_PAGE_SIZE;
     case XENVER_guest_handle:
         return copy_to_guest(v, arg, v->d->uuid, sizeof v->d->uuid) ? -EFAULT : 0;
-    case XENVER_commandline:
+    case XENVER_commandline: /* as Xen: answered, but denied to unprivileged domains */
+        return put_fixed(v, arg, "<denied>", sizeof(xen_commandline_t));
     case XENVER_build_id:
-        return -EPERM; /* privileged queries */
+        return -EPERM;
     default:
         return -ENOSYS;
     }

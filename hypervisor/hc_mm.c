@@ -182,7 +182,7 @@ static int write_pte(struct domain *d, uint64_t ma, uint64_t val)
     if (!p || (ma >> 12) >= d->ram_pages)
         return -EINVAL;
     if ((val & PTE_P) && ((val & PTE_ADDR) >> 12) >= d->mem_size >> 12)
-        return -EINVAL; /* maps a frame the domain does not have */
+        return -EPERM; /* maps a frame the domain does not own */
     __atomic_store_n(p, val, __ATOMIC_RELEASE);
     return 0;
 }

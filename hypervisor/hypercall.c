@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <xen/hvm/hvm_op.h>
 #include <xen/physdev.h>
 
 #include "pvisord.h"
@@ -27,8 +28,9 @@ static const struct hc_entry hc_table[NR_HYPERCALLS] = {
     [__HYPERVISOR_callback_op] = {"callback_op", hc_callback_op, 0},
     [__HYPERVISOR_event_channel_op] = {"event_channel_op", hc_evtchn, 0},
     [__HYPERVISOR_physdev_op] = {"physdev_op", hc_physdev_op, 0},
-    [__HYPERVISOR_sysctl] = {"sysctl", hc_priv_op, HCF_PRIV},
-    [__HYPERVISOR_domctl] = {"domctl", hc_priv_op, HCF_PRIV},
+    [__HYPERVISOR_hvm_op] = {"hvm_op", hc_hvm_op, 0},
+    [__HYPERVISOR_sysctl] = {"sysctl", hc_priv_op, 0},
+    [__HYPERVISOR_domctl] = {"domctl", hc_priv_op, 0},
 };
 
 long hypercall_dispatch(struct vcpu *v, unsigned nr, const struct hc_args *a, bool *noreg)
@@ -95,9 +97,29 @@ long hc_multicall(struct vcpu *v, const struct hc_args *a)
     return 0;
 }
 
+bool is_canonical(uint64_t va)
+{
+    return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+
+/* Checked and recorded: on this substrate an exception ends the domain with a report. */
 long hc_set_trap_table(struct vcpu *v, const struct hc_args *a)
 {
-    v->trap_table_gva = a->a[0]; /* exceptions end the domain here; the table is recorded */
+    uint64_t list = a->a[0];
+    if (!list) {
+        v->trap_table_gva = 0;
+        return 0;
+    }
+    for (unsigned i = 0; i < 256; i++) {
+        struct trap_info t;
+        if (copy_from_guest(v, &t, list + i * sizeof t, sizeof t))
+            return -EFAULT;
+        if (t.address == 0)
+            break;
+        if (!is_canonical(t.address))
+            return -EINVAL;
+    }
+    v->trap_table_gva = list;
     return 0;
 }
 
@@ -107,7 +129,8 @@ long hc_vm_assist(struct vcpu *v, const struct hc_args *a)
     const uint64_t known = (1ULL << VMASST_TYPE_4gb_segments) |
                            (1ULL << VMASST_TYPE_4gb_segments_notify) |
                            (1ULL << VMASST_TYPE_writable_pagetables) |
-                           (1ULL << VMASST_TYPE_pae_extended_cr3) | (1ULL << VMASST_TYPE_m2p_strict);
+                           (1ULL << VMASST_TYPE_pae_extended_cr3) | (1ULL << VMASST_TYPE_m2p_strict) |
+                           (1ULL << VMASST_TYPE_runstate_update_flag);
     if (type >= 64 || !(known & (1ULL << type)))
         return -EINVAL;
     if (cmd == VMASST_CMD_enable)
@@ -130,7 +153,26 @@ long hc_physdev_op(struct vcpu *v, const struct hc_args *a)
     }
 }
 
+/* sysctl/domctl: Xen checks the interface version before privilege. Dom0 is host user
+ * space here (control socket), so a guest always ends at -EPERM. */
 long hc_priv_op(struct vcpu *v, const struct hc_args *a)
 {
+    uint32_t head[2];
+    if (copy_from_guest(v, head, a->a[0], sizeof head))
+        return -EFAULT;
+    if (head[1] != PVISOR_SYSCTL_DOMCTL_VERSION)
+        return -EACCES;
     return -EPERM;
+}
+
+/* PV domains have no HVM parameters (Xen: -EINVAL); PVH support lives elsewhere. */
+long hc_hvm_op(struct vcpu *v, const struct hc_args *a)
+{
+    switch (a->a[0]) {
+    case HVMOP_set_param:
+    case HVMOP_get_param:
+        return -EINVAL;
+    default:
+        return -ENOSYS;
+    }
 }

@@ -55,6 +55,8 @@ long hc_iret(struct vcpu *v, const struct hc_args *a)
 
 static long set_callback(struct vcpu *v, unsigned type, uint64_t addr)
 {
+    if (!is_canonical(addr))
+        return -EINVAL;
     switch (type) {
     case CALLBACKTYPE_event:
         v->event_callback = addr;
@@ -66,9 +68,9 @@ static long set_callback(struct vcpu *v, unsigned type, uint64_t addr)
     case CALLBACKTYPE_syscall32:
     case CALLBACKTYPE_sysenter:
     case CALLBACKTYPE_nmi:
-        return 0; /* recorded nowhere: guests here cannot use syscall, and get no NMIs */
+        return 0; /* accepted: guests here cannot use syscall, and get no NMIs */
     default:
-        return -EINVAL;
+        return -ENOSYS;
     }
 }
 

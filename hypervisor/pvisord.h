@@ -35,6 +35,7 @@
 #define PVISOR_DEF_GNT_FRAMES 32
 #define PVISOR_DEF_EVTCHN_PORTS 1024
 #define PVISOR_MAX_EVTCHN_PORTS 4096 /* 2-level ABI on x86-64: 64 x 64 */
+#define PVISOR_SYSCTL_DOMCTL_VERSION 0x15 /* Xen 4.17's sysctl and domctl interface */
 #define PVISOR_PAGE_SHIFT   12
 #define PVISOR_PAGE_SIZE    4096ULL
 
@@ -271,6 +272,9 @@ long hc_update_va_mapping(struct vcpu *v, const struct hc_args *a);
 long hc_mmuext_op(struct vcpu *v, const struct hc_args *a);
 long hc_multicall(struct vcpu *v, const struct hc_args *a);
 long hc_priv_op(struct vcpu *v, const struct hc_args *a);
+long hc_hvm_op(struct vcpu *v, const struct hc_args *a);
+/* True if va is canonical (bits 63..47 equal). */
+bool is_canonical(uint64_t va);
 
 /* ---- events delivery to PV guests (pv.c) ------------------------------------- */
 /* Pushes Xen's bounce frame and enters the event callback if an upcall is due. */

@@ -1,0 +1,188 @@
+/* main.c: xl's entry point: the command table, help texts and shared option parsing. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xl.h"
+
+static int cmd_help(int argc, char **argv);
+
+static const struct xl_cmd commands[] = {
+    {"create", xl_cmd_create, "[-c] [-p] [-q] [-n] [-e] [-f CONFIG] CONFIG [KEY=VALUE ...]",
+     "build a domain from an xl.cfg file and start it",
+     "Reads CONFIG (xl.cfg syntax, see docs/xl.md), applies each KEY=VALUE given after it\n"
+     "(same syntax: memory=64 'name=\"web2\"'), builds the domain and starts it. A\n"
+     "relative kernel path is looked up next to CONFIG first, then in the current\n"
+     "directory. Without -c, a detached monitor (log: $PVISOR_RUNDIR/xl-NAME.log) applies\n"
+     "on_poweroff/on_reboot/on_crash when the guest shuts down, and xl returns once the\n"
+     "domain runs.\n"
+     "\n"
+     "  -c   attach to the console: show the guest's output until it shuts down, applying\n"
+     "       the on_* policies here. Exit status 0 when the guest powers off, 1 when it\n"
+     "       crashes. Ctrl-] detaches (the domain keeps running under a monitor).\n"
+     "  -p   leave the domain paused after building it (`xl unpause` starts it)\n"
+     "  -q   quiet: no progress messages\n"
+     "  -n   dry run: parse and check the configuration, print it as JSON, build nothing\n"
+     "  -e   start no monitor: nothing applies the on_* policies when the guest shuts down\n"
+     "  -f CONFIG  the config file, given as an option\n"},
+    {"list", xl_cmd_list, "[-l] [DOMAIN ...]", "list domains",
+     "Lists Domain-0 and every domain (or the DOMAINs given, by name or id) with Xen's\n"
+     "columns: name, id, memory (MiB), online vCPUs, state and CPU time in seconds.\n"
+     "State letters: r running, b blocked, p paused, s shut down, c crashed, d dying.\n"
+     "\n"
+     "  -l   long: a JSON array with each domain's id and configuration\n"},
+    {"destroy", xl_cmd_destroy, "DOMAIN", "terminate a domain at once",
+     "Stops DOMAIN immediately and frees everything it holds. The guest gets no chance\n"
+     "to shut down cleanly: prefer `xl shutdown`.\n"},
+    {"shutdown", xl_cmd_shutdown, "[-w] [-F] DOMAIN", "ask a domain to power off",
+     "Shuts DOMAIN down with reason poweroff; on_poweroff then applies (default:\n"
+     "destroy).\n"
+     "\n"
+     "  -w   wait (up to 60 s) until the domain has finished shutting down\n"
+     "  -F   force: use the hypervisor's shutdown even when the guest has no PV control\n"
+     "       driver (today this is the only mechanism, so -F changes nothing yet)\n"},
+    {"reboot", xl_cmd_reboot, "[-w] [-F] DOMAIN", "ask a domain to reboot",
+     "Shuts DOMAIN down with reason reboot; on_reboot then applies (default: restart,\n"
+     "i.e. the domain is built again from its configuration under a new id).\n"
+     "\n"
+     "  -w   wait (up to 60 s) until the old domain is gone\n"
+     "  -F   as for shutdown\n"},
+    {"pause", xl_cmd_pause, "DOMAIN", "pause a domain",
+     "Stops scheduling DOMAIN's vCPUs. Its memory and state stay; `xl unpause` resumes.\n"},
+    {"unpause", xl_cmd_unpause, "DOMAIN", "unpause a domain",
+     "Resumes a domain paused by `xl pause` or created with `xl create -p`.\n"},
+    {"console", xl_cmd_console, "DOMAIN", "follow a domain's console output",
+     "Shows DOMAIN's console output (its console_io log, from the oldest byte kept) and\n"
+     "keeps following it until the domain is gone. Ctrl-] or Ctrl-C detaches. Input is\n"
+     "not forwarded yet (the console backend comes later).\n"},
+    {"dmesg", xl_cmd_dmesg, "[-c]", "show the hypervisor's log",
+     "Prints pvisord's log: its own messages, domain events, crash reports and every\n"
+     "guest's console lines prefixed with (dID).\n"
+     "\n"
+     "  -c   clear: after printing, later `xl dmesg` calls start after what was shown\n"},
+    {"info", xl_cmd_info, "", "show information about the host and hypervisor",
+     "Prints Xen's `xl info` fields that pvisor can fill: host, release, machine,\n"
+     "nr_cpus, total_memory, free_memory, xen_major/minor/extra, xen_caps, ...\n"},
+    {"vcpu-list", xl_cmd_vcpu_list, "[DOMAIN ...]", "list the vCPUs of domains",
+     "One line per vCPU: domain name and id, vCPU number, host CPU it last ran on,\n"
+     "state (r running, b blocked, p offline) and CPU time in seconds.\n"},
+    {"help", cmd_help, "[COMMAND]", "show the commands, or the help for one",
+     "Without COMMAND lists every command; with it prints that command's help.\n"},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct xl_cmd *current;
+
+static const struct xl_cmd *find_cmd(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void print_cmd_help(const struct xl_cmd *c, FILE *f)
+{
+    fprintf(f, "NAME\n    xl %s - %s\n\nSYNOPSIS\n    xl %s %s\n\nDESCRIPTION\n", c->name,
+            c->summary, c->name, c->usage);
+    for (const char *p = c->help; *p;) {
+        const char *nl = strchr(p, '\n');
+        int n = nl ? (int)(nl - p) : (int)strlen(p);
+
+        fprintf(f, "%s%.*s\n", n ? "    " : "", n, p);
+        p += n + (nl ? 1 : 0);
+    }
+    fprintf(f, "\nEnvironment: PVISOR_RUNDIR (default /run/pvisor) selects the pvisord "
+               "instance.\n");
+}
+
+static void print_overview(FILE *f)
+{
+    fprintf(f, "usage: xl COMMAND [OPTIONS] [ARGS]\n\nCommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n`xl help COMMAND` or `xl COMMAND --help` describes a command. DOMAIN is a "
+               "name or an id.\nEnvironment: PVISOR_RUNDIR (default /run/pvisor). "
+               "Exit status: 0 ok, 1 failed, 2 usage error.\n");
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    const struct xl_cmd *c;
+    int opt;
+
+    while ((opt = xl_getopt(argc, argv, "")) != -1)
+        return opt == XL_OPT_HELP ? XL_OK : XL_USAGE;
+    if (optind >= argc) {
+        print_overview(stdout);
+        return XL_OK;
+    }
+    c = find_cmd(argv[optind]);
+    if (!c)
+        return xl_usage_error("no command '%s' (`xl help` lists them)", argv[optind]);
+    print_cmd_help(c, stdout);
+    return XL_OK;
+}
+
+int xl_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "xl %s: ", current->name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nusage: xl %s %s\n", current->name, current->usage);
+    return XL_USAGE;
+}
+
+int xl_getopt(int argc, char **argv, const char *opts)
+{
+    static const struct option longopts[] = {{"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+    char spec[32];
+    int opt;
+
+    snprintf(spec, sizeof(spec), ":h%s", opts);
+    opt = getopt_long(argc, argv, spec, longopts, NULL);
+    if (opt == 'h') {
+        print_cmd_help(current, stdout);
+        return XL_OPT_HELP;
+    }
+    if (opt == '?') {
+        if (optopt)
+            xl_usage_error("unknown option -%c", optopt);
+        else
+            xl_usage_error("unknown option %s", argv[optind - 1]);
+        return XL_OPT_BAD;
+    }
+    if (opt == ':') {
+        xl_usage_error("option -%c needs a value", optopt);
+        return XL_OPT_BAD;
+    }
+    return opt;
+}
+
+int main(int argc, char **argv)
+{
+    const char *name = argc > 1 ? argv[1] : NULL;
+
+    if (!name) {
+        print_overview(stderr);
+        return XL_USAGE;
+    }
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        print_overview(stdout);
+        return XL_OK;
+    }
+    current = find_cmd(name);
+    if (!current) {
+        fprintf(stderr, "xl: unknown command '%s' (`xl help` lists the commands)\n", name);
+        return XL_USAGE;
+    }
+    optind = 1;
+    opterr = 0;
+    return current->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,154 @@
+/* xl.h: what the xl command families share: the command table, helpers, JSON, monitoring. */
+#ifndef PVISOR_XL_H
+#define PVISOR_XL_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <pvisor/pvctl.h>
+#include <pvisor/xlcfg.h>
+
+/* Exit statuses of every command (docs/xl.md). */
+enum { XL_OK = 0, XL_FAIL = 1, XL_USAGE = 2 };
+
+/* Shutdown reasons (Xen's SHUTDOWN_*). */
+enum {
+    XL_SHUTDOWN_POWEROFF,
+    XL_SHUTDOWN_REBOOT,
+    XL_SHUTDOWN_SUSPEND,
+    XL_SHUTDOWN_CRASH,
+    XL_SHUTDOWN_WATCHDOG,
+    XL_SHUTDOWN_SOFT_RESET
+};
+
+/* A command: handlers get argv[0] == the command name and return an exit status. */
+struct xl_cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *usage;   /* after "xl NAME " */
+    const char *summary; /* one line for `xl help` */
+    const char *help;    /* DESCRIPTION and OPTIONS text for `xl help NAME` */
+};
+
+int xl_cmd_create(int argc, char **argv);
+int xl_cmd_list(int argc, char **argv);
+int xl_cmd_destroy(int argc, char **argv);
+int xl_cmd_shutdown(int argc, char **argv);
+int xl_cmd_reboot(int argc, char **argv);
+int xl_cmd_pause(int argc, char **argv);
+int xl_cmd_unpause(int argc, char **argv);
+int xl_cmd_dmesg(int argc, char **argv);
+int xl_cmd_info(int argc, char **argv);
+int xl_cmd_vcpu_list(int argc, char **argv);
+int xl_cmd_console(int argc, char **argv);
+
+/* ---- main.c: option parsing shared by every command -------------------------------- */
+
+#define XL_OPT_HELP 0x100 /* xl_getopt() printed the command's help */
+#define XL_OPT_BAD  '?'   /* xl_getopt() printed a usage error */
+
+/* getopt for the running command: short options `opts` plus -h/--help. */
+int xl_getopt(int argc, char **argv, const char *opts);
+
+/* Prints "xl NAME: message" and the usage line to stderr; returns XL_USAGE. */
+int xl_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- xl_util.c ----------------------------------------------------------------------- */
+
+/* "xl: message\n" on stderr. */
+void xl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Connect to pvisord; on failure prints what is wrong and what to do, returns -errno. */
+int xl_connect(struct pvctl **c);
+
+/* Resolve a name or id to a live domain (info may be NULL); prints the error. */
+int xl_resolve(struct pvctl *c, const char *arg, uint32_t *domid, struct pvctl_dominfo *info);
+
+/* Xen's six state letters "rbpscd" (each '-' when unset) into out[7]. */
+void xl_state_letters(const struct pvctl_dominfo *d, char out[7]);
+
+/* Shutdown reason of a domain with PVCTL_DOMF_SHUTDOWN set. */
+unsigned xl_shutdown_reason(const struct pvctl_dominfo *d);
+const char *xl_reason_name(unsigned reason);
+
+uint64_t xl_now_ms(void);
+void xl_sleep_ms(unsigned ms);
+
+/* $RUNDIR/xl/domain-ID.cfg, where create keeps the config it built a domain from. */
+int xl_saved_cfg_path(struct pvctl *c, uint32_t domid, char *buf, size_t len);
+int xl_save_cfg(struct pvctl *c, uint32_t domid, const struct xlcfg *cfg);
+/* Loads it back if it exists and its uuid matches info's; 0, -ENOENT or -errno. */
+int xl_load_saved_cfg(struct pvctl *c, const struct pvctl_dominfo *info, struct xlcfg *cfg);
+void xl_forget_cfg(struct pvctl *c, uint32_t domid);
+
+/* ---- json.c: the one adapter over libyajl ------------------------------------------ */
+
+struct xl_json;
+struct xl_json *xj_new(void);         /* pretty-printed, 4-space indent; NULL: ENOMEM */
+void xj_map(struct xl_json *j);       /* { */
+void xj_end_map(struct xl_json *j);   /* } */
+void xj_array(struct xl_json *j);     /* [ */
+void xj_end_array(struct xl_json *j); /* ] */
+void xj_key(struct xl_json *j, const char *k);
+void xj_str(struct xl_json *j, const char *s);
+void xj_u64(struct xl_json *j, uint64_t v);
+void xj_bool(struct xl_json *j, bool v);
+void xj_kstr(struct xl_json *j, const char *k, const char *s);
+void xj_ku64(struct xl_json *j, const char *k, uint64_t v);
+/* Writes the document plus a newline; 0 or -EINVAL if the generator reported an error. */
+int xj_print(struct xl_json *j, FILE *f);
+void xj_free(struct xl_json *j);
+
+/* The "config" object Xen's `xl list -l` shows, from a parsed config and/or the live
+ * info (either may be NULL). */
+void xl_json_config(struct xl_json *j, const struct xlcfg *cfg, const struct pvctl_dominfo *info);
+
+/* ---- xl_console.c: following a domain's log ------------------------------------------ */
+
+struct xl_stream {
+    uint32_t domid;
+    uint64_t off; /* next offset to read */
+    int out_fd;   /* where the bytes go */
+};
+
+/* Copies everything new in the domain's log to s->out_fd. Returns bytes copied (>= 0),
+ * -ESRCH once the domain is gone, or another -errno. */
+long xl_stream_drain(struct pvctl *c, struct xl_stream *s);
+
+/* SIGINT/SIGTERM/SIGHUP set a flag instead of killing xl; xl_interrupted() returns the
+ * signal number caught (0 if none). */
+void xl_catch_signals(void);
+int xl_interrupted(void);
+
+/* Terminal handling for "Ctrl-] detaches": raw-ish stdin when it is a tty. */
+void xl_tty_enter(void);
+void xl_tty_leave(void);
+/* Waits up to ms for a key on the tty; returns 1 if the user asked to detach. */
+int xl_tty_wait(unsigned ms);
+
+/* ---- xl_monitor.c: applying on_poweroff / on_reboot / on_crash ----------------------- */
+
+struct xl_running {
+    struct xlcfg *cfg;
+    uint32_t domid;
+    bool console; /* stream the domain log to stdout (create -c) */
+    bool quiet;
+    uint64_t restarts[10]; /* times (ms) of the latest restarts, a ring */
+    unsigned nrestarts;
+};
+
+/* Build the domain described by r->cfg (paused) and record r->domid; prints errors. */
+int xl_build(struct pvctl *c, struct xl_running *r);
+
+/* Follow r->domid until nothing is left to do. Returns the exit status for create -c
+ * (XL_OK after poweroff, XL_FAIL after a crash or an error) */
+int xl_follow(struct pvctl *c, struct xl_running *r);
+
+/* Fork a detached monitor (log in $RUNDIR/xl-NAME.log) that follows r. Returns 0 in
+ * the caller once the monitor is started, -errno otherwise. */
+int xl_spawn_monitor(struct pvctl *c, struct xl_running *r);
+
+#endif

@@ -1,0 +1,27 @@
+#!/bin/sh
+# demo.sh: a first tour: private pvisor stack, hello with its console, smp, list, destroy, stop.
+# usage: examples/demo.sh   (after `make`; BUILD=dir if the build is elsewhere)
+set -eu
+cd "$(dirname "$0")/.."
+B=${BUILD:-build}/bin
+for f in "$B/pvisor" "$B/pvisord" "$B/xl"; do
+    [ -x "$f" ] || { echo "demo: $f is missing: run make first" >&2; exit 1; }
+done
+PVISOR_RUNDIR=$(mktemp -d /tmp/pvisor-demo.XXXXXX)
+export PVISOR_RUNDIR
+trap '"$B/pvisor" stop >/dev/null 2>&1 || true; rm -rf "$PVISOR_RUNDIR"' EXIT
+trap 'exit 130' INT TERM
+
+step() {
+    printf '\n$ %s\n' "$*" | sed "s|$B/||"
+    "$@"
+}
+
+step "$B/pvisor" start
+step timeout 60 "$B/xl" create -c examples/hello.cfg
+step timeout 60 "$B/xl" create -c examples/smp.cfg
+step "$B/xl" create -q -p examples/hello.cfg 'name="hello-paused"'
+step "$B/xl" list
+step "$B/xl" destroy hello-paused
+step "$B/xl" list
+step "$B/pvisor" stop

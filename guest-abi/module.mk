@@ -1,0 +1,29 @@
+# guest-abi/module.mk: the PV guest runtime (build/lib/libpvguest.a) and the shipped guests.
+
+PVGUEST_SRCS := \
+	guest-abi/runtime/head.S \
+	guest-abi/runtime/entry.S \
+	guest-abi/runtime/setup.c \
+	guest-abi/runtime/smp.c \
+	guest-abi/runtime/events.c \
+	guest-abi/runtime/time.c \
+	guest-abi/runtime/sched.c \
+	guest-abi/runtime/mm.c \
+	guest-abi/runtime/console.c \
+	guest-abi/runtime/printf.c \
+	guest-abi/runtime/cmdline.c \
+	guest-abi/runtime/hypercall.c \
+	guest-abi/runtime/lib.c
+
+$(BUILD)/lib/libpvguest.a: $(call gobjs,$(PVGUEST_SRCS))
+	@mkdir -p $(dir $@)
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+ALL_TARGETS += $(BUILD)/lib/libpvguest.a
+
+SELFTEST_SRCS := $(sort $(wildcard guest-abi/guests/selftest/*.c))
+
+$(eval $(call guest-image,hello,guest-abi/guests/hello.c))
+$(eval $(call guest-image,crash,guest-abi/guests/crash.c))
+$(eval $(call guest-image,smp,guest-abi/guests/smp.c))
+$(eval $(call guest-image,selftest,$(SELFTEST_SRCS)))
