@@ -107,6 +107,10 @@ deps-ok:
 check: all $(UNIT_TESTS) $(CHECK_DEPS)
 	@BUILD=$(BUILD) tests/run-tests.sh $(UNIT_TESTS)
 
+# The main job: a private stack, guests booted through xl, then everything stopped.
+demo: all
+	@BUILD=$(BUILD) examples/demo.sh
+
 clean:
 	rm -rf $(BUILD)
 

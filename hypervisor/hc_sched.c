@@ -95,7 +95,7 @@ long hc_sched_op(struct vcpu *v, const struct hc_args *a)
             v->d->shutdown_code = s.reason;
             return 0;
         }
-        domlog(v->d, "domain %u requested shutdown (reason %u)", v->d->domid, s.reason);
+        hvlog("domain %u requested shutdown (reason %u)", v->d->domid, s.reason);
         domain_shutdown(v->d, s.reason);
         return 0;
     case SCHEDOP_remote_shutdown:

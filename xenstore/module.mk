@@ -16,3 +16,11 @@ XS_CLI_LINKS := $(addprefix $(BUILD)/bin/xenstore-,read write ls rm exists list 
 $(XS_CLI_LINKS): $(BUILD)/bin/xenstore
 	$(Q)ln -sf xenstore $@
 ALL_TARGETS += $(XS_CLI_LINKS)
+
+# Check suites: the daemon's core without sockets (tests/unit/test_xs_*.c).
+XS_UNIT_LIBS := $(BUILD)/lib/libpvxsd.a
+$(eval $(call unit-test,test-xs-store,tests/unit/test_xs_store.c,$(XS_UNIT_LIBS),))
+$(eval $(call unit-test,test-xs-perms,tests/unit/test_xs_perms.c,$(XS_UNIT_LIBS),))
+$(eval $(call unit-test,test-xs-tx,tests/unit/test_xs_tx.c,$(XS_UNIT_LIBS),))
+$(eval $(call unit-test,test-xs-persist,tests/unit/test_xs_persist.c,$(XS_UNIT_LIBS),))
+$(eval $(call unit-test,test-xs-proto,tests/unit/test_xs_proto.c,$(XS_UNIT_LIBS),))

@@ -1,5 +1,7 @@
-/* hello.c: the first PV guest: greets with the hypervisor version and time, optionally sleeps,
- * powers off. */
+/*
+ * hello.c: the first PV guest: greets with the hypervisor version and the time, then powers
+ * off.  Command line "sleep=N": stay up N more seconds first.
+ */
 #include <pvguest/pvguest.h>
 
 int main(const char *cmdline)

@@ -12,7 +12,6 @@ static volatile uint32_t ready[PV_MAX_CPUS];     /* vCPU bound its port and wait
 static volatile uint32_t acked[PV_MAX_CPUS];     /* vCPU saw vCPU 0's IPI */
 static volatile uint32_t nr_acked;
 static volatile uint32_t wrong_cpu; /* handler ran somewhere unexpected */
-/* Secondaries wake vCPU 0 with its IPI port after "ready" and after their ack. */
 
 static void ipi_handler(evtchn_port_t port, void *arg)
 {
@@ -27,7 +26,10 @@ static bool seen_ipi(void *arg)
     return ipis_seen[smp_processor_id()] != 0;
 }
 
-/* Runs on each secondary vCPU, on its own stack. */
+/*
+ * Runs on each secondary vCPU, on its own stack.  It wakes vCPU 0 through vCPU 0's IPI
+ * port twice: once ready, once it has seen vCPU 0's IPI.
+ */
 static void secondary(void *arg)
 {
     unsigned int me = smp_processor_id();

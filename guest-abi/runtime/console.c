@@ -25,10 +25,24 @@ static void console_write_locked(const char *buf, size_t len)
     }
 }
 
+/*
+ * The holder may be a vCPU whose host thread is not running (more vCPUs than host CPUs):
+ * spin briefly, then give our CPU away with SCHEDOP_yield instead of burning it.
+ */
+static void console_lock_acquire(void)
+{
+    while (!pv_spin_trylock(&console_lock)) {
+        for (int i = 0; i < 256 && READ_ONCE(console_lock.locked); i++)
+            cpu_relax();
+        if (READ_ONCE(console_lock.locked))
+            pv_yield();
+    }
+}
+
 void pv_console_write(const char *buf, size_t len)
 {
     unsigned long flags = pv_events_save();
-    pv_spin_lock(&console_lock);
+    console_lock_acquire();
     console_write_locked(buf, len);
     pv_spin_unlock(&console_lock);
     pv_events_restore(flags);

@@ -1,6 +1,7 @@
 /* test_xs_store.c: unit tests for xenstored's path rules and copy-on-write tree. */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
