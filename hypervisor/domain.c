@@ -205,7 +205,9 @@ int domain_destroy(struct domain *d)
         if (d->vcpus[i])
             vcpu_stop_and_join(d->vcpus[i]);
     evtchn_teardown(d);
-    hvlog("domain %u (%s) destroyed", d->domid, d->name);
+    char counts[512];
+    hypercall_counts(d, counts, sizeof counts);
+    hvlog("domain %u (%s) destroyed; hypercalls:%s", d->domid, d->name, counts[0] ? counts : " none");
     domain_put(d); /* the table's reference */
     return 0;
 }

@@ -1,5 +1,6 @@
 /* hypercall.c: the hypercall table, the hypercall page, multicall and the small PV hypercalls. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <xen/hvm/hvm_op.h>
@@ -38,10 +39,22 @@ long hypercall_dispatch(struct vcpu *v, unsigned nr, const struct hc_args *a, bo
     if (nr >= NR_HYPERCALLS || !hc_table[nr].fn)
         return -ENOSYS;
     const struct hc_entry *e = &hc_table[nr];
+    __atomic_fetch_add(&v->d->hc_count[nr], 1, __ATOMIC_RELAXED);
     if (e->flags & HCF_PRIV) /* guests are never privileged: dom0 is host user space */
         return -EPERM;
     *noreg = (e->flags & HCF_NOREG) != 0;
     return e->fn(v, a);
+}
+
+/* Formats the non-zero per-hypercall counters as "name=count ..." into buf. */
+void hypercall_counts(struct domain *d, char *buf, size_t size)
+{
+    size_t at = 0;
+    buf[0] = 0;
+    for (unsigned i = 0; i < NR_HYPERCALLS && at < size; i++)
+        if (hc_table[i].name && d->hc_count[i])
+            at += (size_t)snprintf(buf + at, size - at, " %s=%llu", hc_table[i].name,
+                                   (unsigned long long)d->hc_count[i]);
 }
 
 /* Stub N at N*32: `mov $N,%eax; out %eax,$port; ret`. The iret stub pushes rcx, r11, rax

@@ -111,6 +111,7 @@ struct vcpu {
     uint64_t cr3;                 /* current top-level page table (PV64) */
     bool pv64;                    /* 64-bit paged mode: guest pointers are virtual */
     uint64_t last_cr2;            /* cr2 at the previous fault report */
+    uint64_t time_updated;        /* when vcpu_time_info was last refreshed */
     pthread_mutex_t wait_lock;    /* leaf lock for cond */
     pthread_cond_t cond;          /* waits for wake-ups while blocked / down / paused */
     bool ready;                   /* thread has created its substrate vCPU */
@@ -160,6 +161,7 @@ struct domain {
     char conline[160];           /* partial console line for the hypervisor log */
     size_t conline_len;
     uint64_t nr_hypercalls;
+    uint64_t hc_count[64];       /* per hypercall number */
     uint64_t tsc_offset;         /* guest TSC = host TSC + tsc_offset */
 };
 
@@ -251,6 +253,8 @@ struct hc_entry {
 };
 /* Dispatches hypercall nr for v: result in rax or -ENOSYS. */
 long hypercall_dispatch(struct vcpu *v, unsigned nr, const struct hc_args *a, bool *noreg);
+/* Formats the domain's non-zero per-hypercall counters (" name=N ..."). */
+void hypercall_counts(struct domain *d, char *buf, size_t size);
 /* Writes the hypercall page (stubs) into guest frame gpfn. */
 int hypercall_page_init(struct domain *d, uint64_t gpfn);
 

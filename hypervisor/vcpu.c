@@ -82,6 +82,7 @@ void vcpu_update_time(struct vcpu *v)
     t->tsc_shift = shift;
     t->flags = 0;
     __atomic_store_n(&t->version, (t->version + 1) & ~1u, __ATOMIC_SEQ_CST);
+    v->time_updated = t->system_time;
 }
 
 static void update_wallclock(struct domain *d)
@@ -289,6 +290,8 @@ static void run_once(struct vcpu *v)
         v->initialised = true;
     }
     vcpu_check_timers(v);
+    if (now_ns() - v->time_updated > 1000000000ULL) /* follow CLOCK_MONOTONIC's slewing */
+        vcpu_update_time(v);
     pv_deliver_events(v);
     arm_host_timer(v);
     struct sub_exit e = {.kind = SUB_EXIT_KICKED};

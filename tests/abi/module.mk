@@ -68,8 +68,30 @@ $(ABI_GEN)/guest_asm32.o: tests/abi/abi_guest.S
 	$(call say,AS32,$<)
 	$(Q)$(CC) -m32 $(filter-out -mcmodel=small,$(GUEST_CFLAGS)) -D__ASSEMBLY__ -c -o $@ $<
 
+# Older interface versions (Xen's legacy names and numbers): abi_legacy.def per version.
+ABI_LEGACY_VERSIONS := 0x00000000 0x00030205 0x00040400
+ABI_LEGACY_OBJS := $(foreach v,$(ABI_LEGACY_VERSIONS),$(ABI_GEN)/legacy_xen_$(v).o \
+                     $(ABI_GEN)/legacy_ours_$(v).o)
+$(ABI_GEN)/legacy_xen_%.o: tests/abi/abi_legacy.c tests/abi/abi_legacy.def | deps-ok
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<:libxen-dev:$*)
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -MD -MP $(ABI_XEN_ISYS) \
+	    -D__XEN_INTERFACE_VERSION__=$* -DABI_TABLE=abi_legacy_xen_$* \
+	    -DABI_TABLE_LEN=abi_legacy_xen_$*_len -c -o $@ $<
+$(ABI_GEN)/legacy_ours_%.o: tests/abi/abi_legacy.c tests/abi/abi_legacy.def
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<:$*)
+	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -MD -MP -Iguest-abi/include \
+	    -D__XEN_INTERFACE_VERSION__=$* -DABI_TABLE=abi_legacy_ours_$* \
+	    -DABI_TABLE_LEN=abi_legacy_ours_$*_len -c -o $@ $<
+$(ABI_GEN)/legacy_versions.h: tests/abi/module.mk
+	@mkdir -p $(dir $@)
+	$(Q)printf '/* generated from ABI_LEGACY_VERSIONS in tests/abi/module.mk */\n%s\n' \
+	    '#define ABI_LEGACY_VERSIONS(X) $(foreach v,$(ABI_LEGACY_VERSIONS),X($(v)))' > $@
+$(BUILD)/obj/tests/abi/test_abi.o: $(ABI_GEN)/legacy_versions.h
+
 $(eval $(call unit-test,test-abi,tests/abi/test_abi.c tests/abi/abi_xen.c tests/abi/abi_ours.c \
-    tests/abi/abi_ours_xsd.c tests/abi/abi_tables32.c,,))
+    tests/abi/abi_ours_xsd.c tests/abi/abi_tables32.c,$(ABI_LEGACY_OBJS),))
 # Built (and so checked) with the test, never linked into it.
 $(BUILD)/tests/unit/test-abi: $(ABI_GUEST_OBJS)
 

@@ -15,13 +15,29 @@ struct abi_pair {
     const char *ours_side, *xen_side;
 };
 
+#include "legacy_versions.h" /* ABI_LEGACY_VERSIONS(X) */
+
+/* Tables of abi_legacy.def, one pair per older interface version. */
+#define ABI_LEGACY_DECL_(v)                                                               \
+    extern const struct abi_row abi_legacy_xen_##v[], abi_legacy_ours_##v[];              \
+    extern const size_t abi_legacy_xen_##v##_len, abi_legacy_ours_##v##_len;
+ABI_LEGACY_VERSIONS(ABI_LEGACY_DECL_)
+
 static const struct abi_pair abi_pairs[] = {
     {"x86_64", abi_ours64, abi_xen64, &abi_ours64_len, &abi_xen64_len, "ours", "xen"},
     {"x86_32", abi_ours32, abi_xen32, &abi_ours32_len, &abi_xen32_len, "ours -m32", "xen -m32"},
     {"compat", abi_compat64, abi_xen32_compat, &abi_compat64_len, &abi_xen32_compat_len,
      "ours compat_* (x86_64)", "xen -m32"},
+#define ABI_LEGACY_PAIR_(v)                                                               \
+    {"v" #v, abi_legacy_ours_##v, abi_legacy_xen_##v, &abi_legacy_ours_##v##_len,           \
+     &abi_legacy_xen_##v##_len, "ours", "xen"},
+    ABI_LEGACY_VERSIONS(ABI_LEGACY_PAIR_)
 };
 #define ABI_NPAIRS (sizeof(abi_pairs) / sizeof(abi_pairs[0]))
+
+/* Loop indices of item tests encode the table pair and the row. */
+#define ABI_ROW_BITS 16
+#define ABI_IDX(pair, row) ((int)(((pair) << ABI_ROW_BITS) | (row)))
 
 static const char *kind_fields(char kind, int i)
 {
@@ -76,20 +92,11 @@ static void abi_check_row(int i, const struct abi_pair *pr)
         ck_abort_msg("%s %s", pr->label, msg);
 }
 
-/* One test function per table pair; the loop index is the row. */
-static void abi_test_x86_64(int i)
+/* The loop index selects the table pair and the row. */
+static void abi_test_row(int i)
 {
-    abi_check_row(i, &abi_pairs[0]);
+    abi_check_row(i & ((1 << ABI_ROW_BITS) - 1), &abi_pairs[i >> ABI_ROW_BITS]);
 }
-static void abi_test_x86_32(int i)
-{
-    abi_check_row(i, &abi_pairs[1]);
-}
-static void abi_test_compat(int i)
-{
-    abi_check_row(i, &abi_pairs[2]);
-}
-static const TFun abi_pair_fns[ABI_NPAIRS] = {abi_test_x86_64, abi_test_x86_32, abi_test_compat};
 
 /* The two tables list the same items (lengths and names agree). */
 static void abi_test_same_items(int i)
@@ -337,10 +344,10 @@ static void add_section_tests(TCase *tc, size_t pair)
                 abort();
             snprintf(name, 128, "%s_%s", pr->label, sec);
             t->name = name;
-            t->fn = abi_pair_fns[pair];
+            t->fn = abi_test_row;
             t->file = __FILE__;
             t->line = __LINE__;
-            _tcase_add_test(tc, t, 0, 0, (int)start, (int)r);
+            _tcase_add_test(tc, t, 0, 0, ABI_IDX(pair, start), ABI_IDX(pair, r));
         }
         if (r < n) {
             sec = pr->xen[r].name;
@@ -354,10 +361,10 @@ static void add_section_tests(TCase *tc, size_t pair)
         if (!t)
             abort();
         t->name = "extra_rows";
-        t->fn = abi_pair_fns[pair];
+        t->fn = abi_test_row;
         t->file = __FILE__;
         t->line = __LINE__;
-        _tcase_add_test(tc, t, 0, 0, (int)n, (int)*pr->ours_len);
+        _tcase_add_test(tc, t, 0, 0, ABI_IDX(pair, n), ABI_IDX(pair, *pr->ours_len));
     }
 }
 

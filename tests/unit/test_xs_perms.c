@@ -1,6 +1,7 @@
 /* test_xs_perms.c: unit tests for ACL strings, the access check and node-op policy. */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -61,6 +61,9 @@ static void push(struct xs_conn *c, uint32_t type, uint32_t tx, const void *p, u
     struct mem_tp *t = c->tp;
     struct xsd_sockmsg h = {type, 77, tx, len};
 
+    if (t->inoff == t->inlen)
+        t->inoff = t->inlen = 0;
+    ck_assert_uint_le(t->inlen + sizeof(h) + len, sizeof(t->in));
     memcpy(t->in + t->inlen, &h, sizeof(h));
     memcpy(t->in + t->inlen + sizeof(h), p, len);
     t->inlen += sizeof(h) + len;
@@ -72,8 +75,10 @@ static bool pop(struct xs_conn *c, struct xsd_sockmsg *h, char *body)
 {
     struct mem_tp *t = c->tp;
 
-    if (t->outlen - t->outoff < sizeof(*h))
+    if (t->outlen - t->outoff < sizeof(*h)) {
+        t->outlen = t->outoff = 0;
         return false;
+    }
     memcpy(h, t->out + t->outoff, sizeof(*h));
     memcpy(body, t->out + t->outoff + sizeof(*h), h->len);
     body[h->len] = '\0';
@@ -263,19 +268,20 @@ END_TEST
 
 START_TEST(introduce_and_release)
 {
-    struct xs_conn *c0 = open_conn(0);
+    struct xs_conn *c0 = open_conn(0), *w = open_conn(0);
     char body[256];
     struct xsd_sockmsg h;
     uint32_t t;
 
-    push(c0, XS_WATCH, 0, "@introduceDomain\0i", 19);
-    push(c0, XS_WATCH, 0, "@releaseDomain\0r", 17);
-    while (pop(c0, &h, body))
+    push(w, XS_WATCH, 0, "@introduceDomain\0i", 19);
+    push(w, XS_WATCH, 0, "@releaseDomain\0r", 17);
+    while (pop(w, &h, body))
         ;
     ck_assert_str_eq(REQ(c0, XS_INTRODUCE, "0\0" "1\0" "2", &t), "EINVAL");
     ck_assert_str_eq(REQ(c0, XS_INTRODUCE, "3\0" "4096\0" "7", &t), "OK");
-    ck_assert(pop(c0, &h, body) && h.type == XS_WATCH_EVENT);
+    ck_assert(pop(w, &h, body) && h.type == XS_WATCH_EVENT);
     ck_assert_str_eq(body, "@introduceDomain");
+    ck_assert_str_eq(body + strlen(body) + 1, "i");
     ck_assert_str_eq(REQ(c0, XS_IS_DOMAIN_INTRODUCED, "3", &t), "T");
     ck_assert_str_eq(REQ(c0, XS_IS_DOMAIN_INTRODUCED, "4", &t), "F");
     ck_assert_str_eq(req(c0, XS_WRITE, "/local/domain/3/name\0g", 22, &t), "OK");
@@ -283,7 +289,7 @@ START_TEST(introduce_and_release)
     ck_assert_str_eq(REQ(c0, XS_MKDIR, "/shared", &t), "OK");
     ck_assert_str_eq(REQ(c0, XS_SET_PERMS, "/shared\0n3\0r3", &t), "OK");
     ck_assert_str_eq(REQ(c0, XS_RELEASE, "3", &t), "OK");
-    while (pop(c0, &h, body) && strcmp(body, "@releaseDomain") != 0)
+    while (pop(w, &h, body) && strcmp(body, "@releaseDomain") != 0)
         ;
     ck_assert_str_eq(body, "@releaseDomain");
     ck_assert_str_eq(REQ(c0, XS_READ, "/local/domain/3/name", &t), "ENOENT");

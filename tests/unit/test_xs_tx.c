@@ -23,6 +23,8 @@ static void setup(void)
     ck_assert_int_eq(db_write(&c, "/shared/b", "2", 1), 0);
     ck_assert_int_eq(db_mkdir(&c, "/local/domain/5"), 0);
     ck_assert_int_eq(db_set_perms(&c, "/local/domain/5", &p5, 1), 0);
+    ck_assert_int_eq(db_mkdir(&c, "/local/domain/5/t"), 0); /* owned by 5 (inherited) */
+    ck_assert_int_eq(db_mkdir(&c, "/local/domain/5/d"), 0);
 }
 
 static void teardown(void)
@@ -180,16 +182,16 @@ START_TEST(node_quota_checked_at_commit)
 
     tx_start(&S, &dom5, 1, &tx);
     c = txctx(tx);
-    ck_assert_int_eq(db_mkdir(&c, "/local/domain/5/t1"), 0);
-    ck_assert_int_eq(db_mkdir(&c, "/local/domain/5/t2"), 0);
-    /* Meanwhile the domain fills its quota outside the transaction. */
-    for (int i = 0; i < 998; i++) {
+    ck_assert_int_eq(db_mkdir(&c, "/local/domain/5/t/1"), 0);
+    ck_assert_int_eq(db_mkdir(&c, "/local/domain/5/t/2"), 0);
+    /* Meanwhile the domain fills its quota (home, t, d + 997) elsewhere. */
+    for (int i = 0; i < 997; i++) {
         snprintf(path, sizeof(path), "/local/domain/5/d/%d", i);
         ck_assert_int_eq(db_mkdir(&live, path), 0);
     }
     chg_init(&chg);
     ck_assert_int_eq(tx_commit(tx, &S, &chg), -EDQUOT);
-    ck_assert_ptr_null(store_get(&S, "/local/domain/5/t1"));
+    ck_assert_ptr_null(store_get(&S, "/local/domain/5/t/1"));
     chg_free(&chg);
     tx_free(tx);
 }

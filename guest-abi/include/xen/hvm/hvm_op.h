@@ -8,6 +8,12 @@
 /* HYPERVISOR_hvm_op(cmd, arg) commands. */
 #define HVMOP_set_param 0 /* xen_hvm_param */
 #define HVMOP_get_param 1 /* xen_hvm_param */
+#if __XEN_INTERFACE_VERSION__ < 0x00040900
+/* Device-model calls of old interface versions (now dm_op). */
+#define HVMOP_set_pci_intx_level 2 /* xen_hvm_set_pci_intx_level */
+#define HVMOP_set_isa_irq_level 3  /* xen_hvm_set_isa_irq_level */
+#define HVMOP_set_pci_link_route 4 /* xen_hvm_set_pci_link_route */
+#endif
 #define HVMOP_flush_tlbs 5 /* arg NULL */
 #define HVMOP_pagetable_dying 9 /* xen_hvm_pagetable_dying */
 #define HVMOP_get_time 10       /* xen_hvm_get_time */
@@ -40,6 +46,32 @@ struct xen_hvm_param {
 };
 typedef struct xen_hvm_param xen_hvm_param_t;
 DEFINE_XEN_GUEST_HANDLE(xen_hvm_param_t);
+
+#if __XEN_INTERFACE_VERSION__ < 0x00040900
+struct xen_hvm_set_pci_intx_level {
+    domid_t domid;
+    uint8_t domain, bus, device, intx; /* PCI INTx line */
+    uint8_t level;                     /* 0 = deasserted, 1 = asserted */
+};
+typedef struct xen_hvm_set_pci_intx_level xen_hvm_set_pci_intx_level_t;
+DEFINE_XEN_GUEST_HANDLE(xen_hvm_set_pci_intx_level_t);
+
+struct xen_hvm_set_isa_irq_level {
+    domid_t domid;
+    uint8_t isa_irq;
+    uint8_t level;
+};
+typedef struct xen_hvm_set_isa_irq_level xen_hvm_set_isa_irq_level_t;
+DEFINE_XEN_GUEST_HANDLE(xen_hvm_set_isa_irq_level_t);
+
+struct xen_hvm_set_pci_link_route {
+    domid_t domid;
+    uint8_t link;    /* PCI link 0-3 */
+    uint8_t isa_irq; /* 0 disables the link */
+};
+typedef struct xen_hvm_set_pci_link_route xen_hvm_set_pci_link_route_t;
+DEFINE_XEN_GUEST_HANDLE(xen_hvm_set_pci_link_route_t);
+#endif
 
 /* P2M types reported by HVMOP_get_mem_type. */
 typedef enum {

@@ -24,7 +24,8 @@
  * which suffice under x86's store ordering).
  */
 
-#if __XEN_INTERFACE_VERSION__ < 0x00030208
+#if __XEN_INTERFACE_VERSION__ < 0x00030208 && !defined(xen_mb)
+/* Old interface versions took the includer's mb()/rmb()/wmb(). */
 #define xen_mb() mb()
 #define xen_rmb() rmb()
 #define xen_wmb() wmb()
