@@ -22,7 +22,7 @@ static char shared_info_page[PV_PAGE_SIZE]
 
 static char cmdline[MAX_GUEST_CMDLINE];
 
-void pv_smp_init_boot(void);
+/* Called by head.S only. */
 PV_NORETURN void pv_start_c(start_info_t *si, unsigned long boot_rsp);
 
 const char *pv_cmdline(void)

@@ -40,7 +40,6 @@ static struct pv_cpu *cpu_reset(unsigned int cpu)
 }
 
 /* Boot vCPU: called by setup.c first thing, and again once shared_info is mapped. */
-void pv_smp_init_boot(void);
 void pv_smp_init_boot(void)
 {
     struct pv_cpu *c = cpu_reset(0);

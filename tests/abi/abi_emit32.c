@@ -31,6 +31,14 @@ void abi_emit_items(void)
 #define Z(t) ABI_EMIT_("items", "Z", #t, sizeof(t), _Alignof(t), 0);
 #define O(t, m) ABI_EMIT_("items", "O", #t "." #m, offsetof(t, m), sizeof(((t *)0)->m), 0);
 #define F(t, m) ABI_EMIT_("items", "F", #t "." #m, offsetof(t, m), 0, 0);
+#ifdef ABI_EMIT_COMPAT /* the Xen-side build */
+#define ABI_PICK_(xen, ours) xen
+#else
+#define ABI_PICK_(xen, ours) ours
+#endif
+#define XK(x, o) ABI_EMIT_("items", "K", #o, ABI_PICK_(x, o), sizeof(ABI_PICK_(x, o)), ABI_SIGNED_(__typeof__(ABI_PICK_(x, o))));
+#define XZ(x, o) ABI_EMIT_("items", "Z", #o, sizeof(ABI_PICK_(x, o)), _Alignof(ABI_PICK_(x, o)), 0);
+#define XO(x, o, m) ABI_EMIT_("items", "O", #o "." #m, offsetof(ABI_PICK_(x, o), m), sizeof(((ABI_PICK_(x, o) *)0)->m), 0);
 #include "abi_items.def"
 #undef ABI_SECTION
 }

@@ -6,6 +6,7 @@
 
 #include "abi_table.h"
 
+#define ABI_SIDE_XEN 1
 #define ABI_TABLE abi_xen64
 #define ABI_TABLE_LEN abi_xen64_len
 #include "abi_expand.inc"

@@ -70,15 +70,17 @@ $(ABI_GEN)/guest_asm32.o: tests/abi/abi_guest.S
 
 # Older interface versions (Xen's legacy names and numbers): abi_legacy.def per version.
 ABI_LEGACY_VERSIONS := 0x00000000 0x00030205 0x00040400
-ABI_LEGACY_OBJS := $(foreach v,$(ABI_LEGACY_VERSIONS),$(ABI_GEN)/legacy_xen_$(v).o \
-                     $(ABI_GEN)/legacy_ours_$(v).o)
-$(ABI_GEN)/legacy_xen_%.o: tests/abi/abi_legacy.c tests/abi/abi_legacy.def | deps-ok
+ABI_LEGACY_XEN  := $(foreach v,$(ABI_LEGACY_VERSIONS),$(ABI_GEN)/legacy_xen_$(v).o)
+ABI_LEGACY_OURS := $(foreach v,$(ABI_LEGACY_VERSIONS),$(ABI_GEN)/legacy_ours_$(v).o)
+ABI_LEGACY_OBJS := $(ABI_LEGACY_XEN) $(ABI_LEGACY_OURS)
+# (static pattern rules: a plain pattern would also match make's attempts to remake *.d)
+$(ABI_LEGACY_XEN): $(ABI_GEN)/legacy_xen_%.o: tests/abi/abi_legacy.c tests/abi/abi_legacy.def | deps-ok
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<:libxen-dev:$*)
 	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -MD -MP $(ABI_XEN_ISYS) \
 	    -D__XEN_INTERFACE_VERSION__=$* -DABI_TABLE=abi_legacy_xen_$* \
 	    -DABI_TABLE_LEN=abi_legacy_xen_$*_len -c -o $@ $<
-$(ABI_GEN)/legacy_ours_%.o: tests/abi/abi_legacy.c tests/abi/abi_legacy.def
+$(ABI_LEGACY_OURS): $(ABI_GEN)/legacy_ours_%.o: tests/abi/abi_legacy.c tests/abi/abi_legacy.def
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<:$*)
 	$(Q)$(CC) -std=gnu11 -O2 $(WARN) -D_GNU_SOURCE -MD -MP -Iguest-abi/include \

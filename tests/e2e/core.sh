@@ -56,15 +56,7 @@ fi
 # SMP
 for n in 2 4; do
     out=$(timeout 60 xl create -c "$EX/smp.cfg" vcpus=$n "name=\"smp$n\"" 2>&1); rc=$?
-    if [ $rc = 0 ] && grep -q "smp: $n vcpus OK" <<<"$out"; then
-        pass "smp on $n vCPUs"
-    elif [ $n = 4 ]; then
-        # Known open bug: with more vCPUs than host CPUs, a vCPU can stay in KVM_RUN without
-        # exits until its timer fires (see docs/known-issues.md). Reported, not hidden.
-        skip "smp on 4 vCPUs" "known intermittent stall on a 2-CPU host (docs/known-issues.md): $(tail -1 <<<"$out")"
-    else
-        fail "smp on $n vCPUs" "rc=$rc: $(tail -1 <<<"$out")"
-    fi
+    if [ $rc = 0 ] && grep -q "smp: $n vcpus OK" <<<"$out"; then pass "smp on $n vCPUs"; else fail "smp on $n vCPUs" "rc=$rc: $(tail -1 <<<"$out")"; fi
 done
 
 # churn: 100 create/destroy cycles leave pvisord's fds, threads and memory at baseline

@@ -73,4 +73,7 @@ bool pv_cpu_online(unsigned int cpu);
  */
 int pv_vcpu_info_register(void);
 
+/* Runtime internal (setup.c): sets up vCPU 0's pv_cpu block. */
+void pv_smp_init_boot(void);
+
 #endif /* PVGUEST_SMP_H */
