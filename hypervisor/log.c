@@ -69,21 +69,28 @@ size_t logbuf_read(struct logbuf *l, uint64_t *off, char *dst, size_t max, uint6
     return n;
 }
 
+/* Formats one line, always newline-terminated; returns its length (0 on error). */
+static size_t format_line(char *line, size_t size, const char *fmt, va_list ap)
+{
+    int n = vsnprintf(line, size - 1, fmt, ap);
+    if (n < 0)
+        return 0;
+    if ((size_t)n > size - 2)
+        n = (int)size - 2;
+    if (n == 0 || line[n - 1] != '\n')
+        line[n++] = '\n';
+    return (size_t)n;
+}
+
 void hvlog(const char *fmt, ...)
 {
     char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    size_t n = format_line(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    if ((size_t)n > sizeof line - 2)
-        n = sizeof line - 2;
-    if (n == 0 || line[n - 1] != '\n')
-        line[n++] = '\n';
-    logbuf_write(&g_hvlog, line, (size_t)n);
-    fwrite(line, 1, (size_t)n, stderr);
+    logbuf_write(&g_hvlog, line, n);
+    fwrite(line, 1, n, stderr);
 }
 
 void domlog(struct domain *d, const char *fmt, ...)
@@ -91,14 +98,10 @@ void domlog(struct domain *d, const char *fmt, ...)
     char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+    size_t n = format_line(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (!n)
         return;
-    if ((size_t)n > sizeof line - 2)
-        n = sizeof line - 2;
-    if (n == 0 || line[n - 1] != '\n')
-        line[n++] = '\n';
-    logbuf_write(&d->log, line, (size_t)n);
-    hvlog("(d%u) %.*s", d->domid, n - 1, line);
+    logbuf_write(&d->log, line, n);
+    hvlog("(d%u) %.*s", d->domid, (int)n - 1, line);
 }

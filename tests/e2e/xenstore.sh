@@ -22,7 +22,7 @@ else
     expect_eq "xenstore-read -R raw bytes" "$(printf 'tab\there')" "$($XR -R /t/esc)"
     expect_eq "xenstore-ls tree" "$(printf 'a = "1"\nb = ""\n c = "x y"\nesc = "tab\\there"')" \
         "$($XLS /t)"
-    expect_eq "xenstore-ls -f" "$(printf '/t/b/c = "x y"')" "$($XLS -f /t | grep c)"
+    expect_eq "xenstore-ls -f" "$(printf '/t/b/c = "x y"')" "$($XLS -f /t | grep /c)"
     $XR /nope >/dev/null 2>&1
     expect_eq "xenstore-read missing exits 1" 1 $?
     expect_eq "xenstore-read missing says so" "xenstore-read: couldn't read path /nope" \
@@ -42,9 +42,9 @@ else
     /usr/bin/xenstore-exists /t/b/c
     expect_eq "xenstore-rm removed the subtree" 1 $?
     check "xenstore-rm of an absent node under an existing parent" /usr/bin/xenstore-rm /t/none
+    msg=$(/usr/bin/xenstore-rm /t/none/x 2>&1)
     expect_eq "xenstore-rm with a missing parent fails" \
-        "xenstore-rm: could not remove path /t/none/x 1" \
-        "$(/usr/bin/xenstore-rm /t/none/x 2>&1; echo " $?" | tr -d '\n')"
+        "xenstore-rm: could not remove path /t/none/x rc=1" "$msg rc=$?"
     $XW rel v && expect_eq "relative paths live under /local/domain/0" v \
         "$($XR /local/domain/0/rel)"
     expect_eq "xenstore-ls missing path" \
@@ -168,6 +168,9 @@ with Client() as c, Client() as c2:
     paths = [e[0] for e in events if e[1] == b"tok"]
     ok("watch: first event, write below, removal", paths == [b"/py/w", b"/py/w/x", b"/py/w"],
        repr(paths))
+    # pyxs gates release/resume/set_target on /proc/xen/capabilities (a Xen dom0 file);
+    # we are dom0 by being on the socket, so lift that client-side check.
+    c.SU = True
     c.introduce_domain(7, 4096, 3)
     ok("is_domain_introduced", c.is_domain_introduced(7))
     c.write(b"/local/domain/7/name", b"guest")
