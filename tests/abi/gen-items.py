@@ -1,9 +1,8 @@
-#!/usr/bin/env python3
 # gen-items.py: lists candidate conformance items (constants, enumerators, typedefs, struct sizes, field offsets) found in Xen's headers.
 """
 Developer helper for tests/abi/abi_items.def; the build never runs it.
 
-    tests/abi/gen-items.py [--xen-include /usr/include] [--skip REGEX] HEADER...
+    python3 tests/abi/gen-items.py [--version V] [--xen-include /usr/include] [--skip REGEX] HEADER...
 
 HEADER is a path below xen/, e.g. io/blkif.h (arch-x86/xen-x86_{32,64}.h are
 attributed but not included directly).  Parses Debian's libxen-dev headers with

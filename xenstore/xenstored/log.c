@@ -4,13 +4,20 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
 
 #define LIMIT_BURST 20 /* lines per second through xsd_log_limited() */
 
 static enum xsd_log_level cur_level = XSD_LOG_INFO;
+static int log_fd = 2;
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
+
+void xsd_log_set_fd(int fd)
+{
+    log_fd = fd;
+}
 
 void xsd_log_set_level(enum xsd_log_level lvl)
 {
@@ -51,11 +58,17 @@ static void vlog(enum xsd_log_level lvl, const char *fmt, va_list ap)
     clock_gettime(CLOCK_REALTIME, &ts);
     localtime_r(&ts.tv_sec, &tm);
     strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", &tm);
-    fprintf(stderr, "%s.%03ld xenstored %s: ", stamp, ts.tv_nsec / 1000000,
-            xsd_log_level_name(lvl));
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    fflush(stderr);
+    char line[1024];
+    int n = snprintf(line, sizeof(line), "%s.%03ld xenstored %s: ", stamp, ts.tv_nsec / 1000000,
+                     xsd_log_level_name(lvl));
+
+    if (n > 0 && (size_t)n < sizeof(line))
+        vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+    n = (int)strnlen(line, sizeof(line) - 1);
+    line[n++] = '\n';
+    if (write(log_fd, line, (size_t)n) < 0) {
+        /* nowhere left to report it */
+    }
 }
 
 void xsd_log(enum xsd_log_level lvl, const char *fmt, ...)

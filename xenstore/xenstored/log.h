@@ -4,6 +4,9 @@
 
 enum xsd_log_level { XSD_LOG_ERROR = 0, XSD_LOG_WARN, XSD_LOG_INFO, XSD_LOG_DEBUG };
 
+/* Where lines go (default stderr). */
+void xsd_log_set_fd(int fd);
+
 /* Current threshold; messages above it are dropped. Default XSD_LOG_INFO. */
 void xsd_log_set_level(enum xsd_log_level lvl);
 enum xsd_log_level xsd_log_get_level(void);

@@ -28,8 +28,8 @@ static struct {
     char dir[PATH_MAX]; /* $rundir/xenstored */
     const char *pidfile, *logfile;
     bool foreground, sync, stop;
-    int ready_fd;
-} O = {.ready_fd = -1};
+    int ready_fd, log_fd;
+} O = {.ready_fd = -1, .log_fd = -1};
 
 static void usage(FILE *f)
 {
@@ -52,11 +52,14 @@ static void die(const char *fmt, ...)
 {
     va_list ap;
 
+    char msg[512];
+
     va_start(ap, fmt);
-    fputs("xenstored: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    fprintf(stderr, "xenstored: %s\n", msg);
+    if (O.log_fd >= 0)
+        log_err("%s", msg);
     exit(1);
 }
 
@@ -148,6 +151,7 @@ static void write_pidfile(void)
         die("cannot write pid file %s: %s", O.pidfile, strerror(errno));
 }
 
+/* (Re)open the log file on O.log_fd; the daemon logs there when in the background. */
 static int open_log(void)
 {
     char def[PATH_MAX + 32];
@@ -161,25 +165,29 @@ static int open_log(void)
     fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0)
         return -errno;
-    dup2(fd, STDOUT_FILENO);
-    dup2(fd, STDERR_FILENO);
-    close(fd);
+    if (O.log_fd < 0) {
+        O.log_fd = fd;
+    } else {
+        dup2(fd, O.log_fd);
+        close(fd);
+    }
+    xsd_log_set_fd(O.log_fd);
     return 0;
 }
 
-/* Detach from the terminal and tell the waiting parent we serve. */
+/* Detach stdio from the terminal and tell the waiting parent we serve. */
 static void announce_ready(void)
 {
     int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 
+    if (O.ready_fd < 0)
+        return;
     if (nul >= 0) {
         dup2(nul, STDIN_FILENO);
         close(nul);
     }
-    if (O.ready_fd < 0)
-        return;
-    if (open_log() < 0)
-        log_warn("cannot open the log file; logging is lost");
+    dup2(O.log_fd, STDOUT_FILENO);
+    dup2(O.log_fd, STDERR_FILENO);
     if (write(O.ready_fd, "1", 1) != 1)
         log_warn("start-up handshake with the parent failed");
     close(O.ready_fd);
@@ -254,8 +262,11 @@ int main(int argc, char **argv)
     struct sigh sig;
 
     parse_args(argc, argv);
-    if (!O.foreground)
+    if (!O.foreground) {
         daemonise();
+        if (open_log() < 0)
+            die("cannot open the log file in %s: %s", O.dir, strerror(errno));
+    }
     start();
     setup_signals(&sig);
     write_pidfile();

@@ -260,8 +260,8 @@ DEFINE_XEN_GUEST_HANDLE(multicall_entry_t);
 
 /*
  * Per-vCPU time base.  Readers retry while version is odd or changed across the read.
- * now = system_time + scale(rdtsc() - tsc_timestamp): shift the delta left by tsc_shift
- * (right if negative), then multiply by tsc_to_system_mul as a 32.32 fixed-point value.
+ * now (ns) = system_time + (((rdtsc() - tsc_timestamp) << tsc_shift) * tsc_to_system_mul
+ * >> 32), shifting right instead when tsc_shift is negative (the product is 96 bits).
  */
 struct vcpu_time_info {
     uint32_t version;

@@ -120,7 +120,7 @@ typedef struct xen_hvm_get_mem_type xen_hvm_get_mem_type_t;
 DEFINE_XEN_GUEST_HANDLE(xen_hvm_get_mem_type_t);
 
 #if defined(__i386__) || defined(__x86_64__)
-/* Per-vCPU event upcall vector (needs no HVM_PARAM_CALLBACK_IRQ, but works with it). */
+/* Per-vCPU vector for event upcalls (an alternative to HVM_PARAM_CALLBACK_IRQ). */
 struct xen_hvm_evtchn_upcall_vector {
     uint32_t vcpu;
     uint8_t vector;
