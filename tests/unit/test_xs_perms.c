@@ -8,7 +8,6 @@
 #include "../../xenstore/common/wire.h"
 #include "../../xenstore/xenstored/db.h"
 #include "../../xenstore/xenstored/perms.h"
-#include "../../xenstore/xenstored/quota.h"
 
 static const struct xs_caller dom0 = {0, true, -1};
 static const struct xs_caller dom5 = {5, false, -1};
@@ -168,7 +167,7 @@ START_TEST(rm_semantics)
     struct db_ctx c0 = ctx(&dom0);
 
     ck_assert_int_eq(db_rm(&c0, "/"), -EINVAL);
-    ck_assert_int_eq(db_rm(&c0, "/absent"), 0);         /* parent "/" exists */
+    ck_assert_int_eq(db_rm(&c0, "/absent"), 0); /* parent "/" exists */
     ck_assert_int_eq(db_rm(&c0, "/absent/child"), -ENOENT);
     ck_assert_int_eq(db_mkdir(&c0, "/a/b/c"), 0);
     ck_assert_int_eq(db_rm(&c0, "/a/b"), 0);

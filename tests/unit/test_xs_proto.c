@@ -9,7 +9,7 @@
 #include "../../xenstore/xenstored/conn.h"
 #include "../../xenstore/xenstored/domain.h"
 #include "../../xenstore/xenstored/proto.h"
-#include "../../xenstore/xenstored/quota.h"
+#include "../../xenstore/xenstored/perms.h"
 
 /* A transport backed by two byte buffers; `full` refuses output like a stuck peer. */
 struct mem_tp {
@@ -149,9 +149,9 @@ START_TEST(malformed_payloads)
     struct xs_conn *c = open_conn(0);
     uint32_t t;
 
-    ck_assert_str_eq(req(c, XS_READ, "/a", 2, &t), "EINVAL");       /* unterminated */
-    ck_assert_str_eq(req(c, XS_READ, "/a\0/b", 6, &t), "EINVAL");   /* two args */
-    ck_assert_str_eq(req(c, XS_WRITE, "/a", 2, &t), "EINVAL");      /* no path end */
+    ck_assert_str_eq(req(c, XS_READ, "/a", 2, &t), "EINVAL");     /* unterminated */
+    ck_assert_str_eq(req(c, XS_READ, "/a\0/b", 6, &t), "EINVAL"); /* two args */
+    ck_assert_str_eq(req(c, XS_WRITE, "/a", 2, &t), "EINVAL");    /* no path end */
     ck_assert_str_eq(REQ(c, XS_READ, "/bad path", &t), "EINVAL");
     ck_assert_str_eq(REQ(c, XS_TRANSACTION_END, "X", &t), "EINVAL");
     ck_assert_str_eq(REQ(c, XS_GET_DOMAIN_PATH, "12x", &t), "EINVAL");
@@ -209,10 +209,19 @@ START_TEST(unprivileged_limits)
     uint32_t t;
 
     ck_assert_str_eq(req(c0, XS_WRITE, "/local/domain/0/secret\0s", 24, &t), "OK");
-    ck_assert_str_eq(REQ(u, XS_INTRODUCE, "6\0" "1\0" "2", &t), "EACCES");
+    ck_assert_str_eq(REQ(u, XS_INTRODUCE,
+                         "6\0"
+                         "1\0"
+                         "2",
+                         &t),
+                     "EACCES");
     ck_assert_str_eq(REQ(u, XS_RELEASE, "6", &t), "EACCES");
     ck_assert_str_eq(REQ(u, XS_CONTROL, "quota", &t), "EACCES");
-    ck_assert_str_eq(REQ(u, XS_SET_TARGET, "6\0" "7", &t), "EACCES");
+    ck_assert_str_eq(REQ(u, XS_SET_TARGET,
+                         "6\0"
+                         "7",
+                         &t),
+                     "EACCES");
     ck_assert_str_eq(REQ(u, XS_READ, "/local/domain/0/secret", &t), "EACCES");
     ck_assert_str_eq(REQ(u, XS_DIRECTORY, "/local/domain/0", &t), "EACCES");
     ck_assert(!u->closing);
@@ -231,10 +240,18 @@ START_TEST(watch_fires_first_then_on_change)
     ck_assert(pop(w, &h, body) && h.type == XS_WATCH_EVENT);
     ck_assert_str_eq(body, "/w");
     ck_assert_str_eq(body + 3, "tok");
-    ck_assert_str_eq(req(c, XS_WRITE, "/w/x\0" "1", 6, &t), "OK");
+    ck_assert_str_eq(req(c, XS_WRITE,
+                         "/w/x\0"
+                         "1",
+                         6, &t),
+                     "OK");
     ck_assert(pop(w, &h, body) && h.type == XS_WATCH_EVENT);
     ck_assert_str_eq(body, "/w/x");
-    ck_assert_str_eq(req(c, XS_WRITE, "/other\0" "1", 8, &t), "OK");
+    ck_assert_str_eq(req(c, XS_WRITE,
+                         "/other\0"
+                         "1",
+                         8, &t),
+                     "OK");
     ck_assert(!pop(w, &h, body));
     ck_assert_str_eq(REQ(c, XS_RM, "/", &t), "EINVAL");
     ck_assert_str_eq(REQ(w, XS_UNWATCH, "/w\0tok", &t), "OK");
@@ -255,7 +272,11 @@ START_TEST(watch_events_respect_permissions)
     ck_assert(pop(u, &h, body) && h.type == XS_WATCH);
     ck_assert(pop(u, &h, body) && h.type == XS_WATCH_EVENT);
     ck_assert_str_eq(body, "data");
-    ck_assert_str_eq(req(c0, XS_WRITE, "/local/domain/5/data/x\0" "1", 24, &t), "OK");
+    ck_assert_str_eq(req(c0, XS_WRITE,
+                         "/local/domain/5/data/x\0"
+                         "1",
+                         24, &t),
+                     "OK");
     ck_assert(pop(u, &h, body));
     ck_assert_str_eq(body, "data/x");
     ck_assert_str_eq(REQ(c0, XS_MKDIR, "/local/domain/5/data/hidden", &t), "OK");
@@ -277,8 +298,18 @@ START_TEST(introduce_and_release)
     push(w, XS_WATCH, 0, "@releaseDomain\0r", 17);
     while (pop(w, &h, body))
         ;
-    ck_assert_str_eq(REQ(c0, XS_INTRODUCE, "0\0" "1\0" "2", &t), "EINVAL");
-    ck_assert_str_eq(REQ(c0, XS_INTRODUCE, "3\0" "4096\0" "7", &t), "OK");
+    ck_assert_str_eq(REQ(c0, XS_INTRODUCE,
+                         "0\0"
+                         "1\0"
+                         "2",
+                         &t),
+                     "EINVAL");
+    ck_assert_str_eq(REQ(c0, XS_INTRODUCE,
+                         "3\0"
+                         "4096\0"
+                         "7",
+                         &t),
+                     "OK");
     ck_assert(pop(w, &h, body) && h.type == XS_WATCH_EVENT);
     ck_assert_str_eq(body, "@introduceDomain");
     ck_assert_str_eq(body + strlen(body) + 1, "i");
@@ -378,14 +409,26 @@ START_TEST(control_commands)
     uint32_t t;
 
     ck_assert_ptr_nonnull(strstr(REQ(c, XS_CONTROL, "quota", &t), "nodes"));
-    ck_assert_str_eq(REQ(c, XS_CONTROL, "quota\0set\0watches\0" "64", &t), "OK");
+    ck_assert_str_eq(REQ(c, XS_CONTROL,
+                         "quota\0set\0watches\0"
+                         "64",
+                         &t),
+                     "OK");
     ck_assert_uint_eq(quota_get(Q_WATCHES), 64);
-    ck_assert_str_eq(REQ(c, XS_CONTROL, "quota\0set\0watches\0" "128", &t), "OK");
+    ck_assert_str_eq(REQ(c, XS_CONTROL,
+                         "quota\0set\0watches\0"
+                         "128",
+                         &t),
+                     "OK");
     ck_assert_str_eq(REQ(c, XS_CONTROL, "log\0debug", &t), "OK");
     ck_assert_str_eq(REQ(c, XS_CONTROL, "log", &t), "debug");
     ck_assert_str_eq(REQ(c, XS_CONTROL, "log\0info", &t), "OK");
     ck_assert_str_eq(REQ(c, XS_CONTROL, "nonsense", &t), "EINVAL");
-    ck_assert_str_eq(REQ(c, XS_CONTROL, "restrict\0" "9", &t), "OK");
+    ck_assert_str_eq(REQ(c, XS_CONTROL,
+                         "restrict\0"
+                         "9",
+                         &t),
+                     "OK");
     ck_assert_str_eq(REQ(c, XS_CONTROL, "check", &t), "EACCES");
 }
 END_TEST

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../xenstore/xenstored/path.h"
 #include "../../xenstore/xenstored/store.h"
 
 static const struct xs_perm n0 = {0, 0};

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "../../xenstore/xenstored/db.h"
-#include "../../xenstore/xenstored/quota.h"
+#include "../../xenstore/xenstored/perms.h"
 #include "../../xenstore/xenstored/tx.h"
 
 static const struct xs_caller dom0 = {0, true, -1};

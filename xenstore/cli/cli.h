@@ -7,15 +7,24 @@
 
 #include <pvisor/xs.h>
 
-enum mode { MODE_unknown, MODE_chmod, MODE_exists, MODE_list, MODE_ls, MODE_read, MODE_rm,
-            MODE_write, MODE_watch };
+enum mode {
+    MODE_unknown,
+    MODE_chmod,
+    MODE_exists,
+    MODE_list,
+    MODE_ls,
+    MODE_read,
+    MODE_rm,
+    MODE_write,
+    MODE_watch
+};
 
 struct cli_opts {
     enum mode mode;
     bool prefix, tidy, upto, recurse, raw, socket, full_path;
-    int max_events; /* watch -n; -1 = forever */
+    int max_events;               /* watch -n; -1 = forever */
     int max_width, desired_width; /* ls layout */
-    int argc;   /* keys: argv[0..argc) */
+    int argc;                     /* keys: argv[0..argc) */
     char **argv;
 };
 

@@ -51,8 +51,7 @@ static int do_write(const struct cli_opts *o, struct xs_handle *h, xs_transactio
 }
 
 /* With tidy, also remove parents left empty and without a value. */
-static int do_rm(const struct cli_opts *o, struct xs_handle *h, xs_transaction_t t,
-                 const char *key)
+static int do_rm(const struct cli_opts *o, struct xs_handle *h, xs_transaction_t t, const char *key)
 {
     char *p = strdup(key), *slash;
     int rc = 0;
@@ -148,11 +147,20 @@ static int do_chmod(const struct cli_opts *o, struct xs_handle *h, xs_transactio
             errx(1, "Too many permissions specified.  Maximum per invocation is %d.", MAX_PERMS);
         p[np].id = (unsigned int)atoi(s + 1);
         switch (s[0]) {
-        case 'n': p[np].perms = XS_PERM_NONE; break;
-        case 'r': p[np].perms = XS_PERM_READ; break;
-        case 'w': p[np].perms = XS_PERM_WRITE; break;
-        case 'b': p[np].perms = XS_PERM_BOTH; break;
-        default: errx(1, "Invalid permission specification: '%c'", s[0]);
+        case 'n':
+            p[np].perms = XS_PERM_NONE;
+            break;
+        case 'r':
+            p[np].perms = XS_PERM_READ;
+            break;
+        case 'w':
+            p[np].perms = XS_PERM_WRITE;
+            break;
+        case 'b':
+            p[np].perms = XS_PERM_BOTH;
+            break;
+        default:
+            errx(1, "Invalid permission specification: '%c'", s[0]);
         }
     }
     chmod_path(o, h, t, path, p, np, o->upto, o->recurse);
@@ -182,25 +190,39 @@ int cli_perform(const struct cli_opts *o, struct xs_handle *h, xs_transaction_t 
     int rc = 0;
 
     switch (o->mode) {
-    case MODE_chmod: return do_chmod(o, h, t);
-    case MODE_watch: return do_watch(o, h);
+    case MODE_chmod:
+        return do_chmod(o, h, t);
+    case MODE_watch:
+        return do_watch(o, h);
     case MODE_ls:
         if (o->argc == 0)
             cli_ls(o, h, "/", 0);
         for (int i = 0; i < o->argc; i++)
             cli_ls(o, h, o->argv[i], 0);
         return 0;
-    default: break;
+    default:
+        break;
     }
     for (int i = 0; i < o->argc && rc == 0; i++) {
         const char *k = o->argv[i];
         switch (o->mode) {
-        case MODE_read: rc = do_read(o, h, t, k); break;
-        case MODE_write: rc = do_write(o, h, t, k, o->argv[++i]); break;
-        case MODE_rm: rc = do_rm(o, h, t, k); break;
-        case MODE_exists: rc = do_exists(h, t, k); break;
-        case MODE_list: rc = do_list(o, h, t, k); break;
-        default: errx(1, "invalid mode %d", o->mode);
+        case MODE_read:
+            rc = do_read(o, h, t, k);
+            break;
+        case MODE_write:
+            rc = do_write(o, h, t, k, o->argv[++i]);
+            break;
+        case MODE_rm:
+            rc = do_rm(o, h, t, k);
+            break;
+        case MODE_exists:
+            rc = do_exists(h, t, k);
+            break;
+        case MODE_list:
+            rc = do_list(o, h, t, k);
+            break;
+        default:
+            errx(1, "invalid mode %d", o->mode);
         }
     }
     return rc;

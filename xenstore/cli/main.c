@@ -32,8 +32,8 @@ static void usage(enum mode mode, bool with_mode, const char *prog)
 {
     for (size_t i = 0; i < NMODES; i++)
         if (modes[i].mode == mode)
-            errx(1, "Usage: %s %s%s%s", prog, with_mode ? modes[i].name : "",
-                 with_mode ? " " : "", modes[i].usage);
+            errx(1, "Usage: %s %s%s%s", prog, with_mode ? modes[i].name : "", with_mode ? " " : "",
+                 modes[i].usage);
     errx(1, "Usage: %s <mode> [-h] [...]", prog);
 }
 
@@ -49,13 +49,21 @@ static enum mode lookup_mode(const char *m)
 static bool option_ok(enum mode m, int c)
 {
     switch (c) {
-    case 'f': return m == MODE_ls;
-    case 'p': return m == MODE_read || m == MODE_list || m == MODE_ls;
-    case 't': return m == MODE_rm;
-    case 'u': case 'r': return m == MODE_chmod;
-    case 'R': return m == MODE_read || m == MODE_write;
-    case 'n': return m == MODE_watch;
-    default: return true;
+    case 'f':
+        return m == MODE_ls;
+    case 'p':
+        return m == MODE_read || m == MODE_list || m == MODE_ls;
+    case 't':
+        return m == MODE_rm;
+    case 'u':
+    case 'r':
+        return m == MODE_chmod;
+    case 'R':
+        return m == MODE_read || m == MODE_write;
+    case 'n':
+        return m == MODE_watch;
+    default:
+        return true;
     }
 }
 
@@ -67,22 +75,36 @@ static void set_option(struct cli_opts *o, int c)
         o->desired_width = 0;
         o->full_path = true;
         break;
-    case 's': o->socket = true; break;
-    case 'p': o->prefix = true; break;
-    case 't': o->tidy = true; break;
-    case 'u': o->upto = true; break;
-    case 'r': o->recurse = true; break;
-    case 'R': o->raw = true; break;
-    case 'n': o->max_events = atoi(optarg); break;
+    case 's':
+        o->socket = true;
+        break;
+    case 'p':
+        o->prefix = true;
+        break;
+    case 't':
+        o->tidy = true;
+        break;
+    case 'u':
+        o->upto = true;
+        break;
+    case 'r':
+        o->recurse = true;
+        break;
+    case 'R':
+        o->raw = true;
+        break;
+    case 'n':
+        o->max_events = atoi(optarg);
+        break;
     }
 }
 
 static void parse(struct cli_opts *o, int argc, char **argv, int skip, const char *prog)
 {
     static const struct option lopts[] = {
-        {"help", 0, 0, 'h'},    {"socket", 0, 0, 's'},  {"prefix", 0, 0, 'p'},
-        {"tidy", 0, 0, 't'},    {"upto", 0, 0, 'u'},    {"recurse", 0, 0, 'r'},
-        {"raw", 0, 0, 'R'},     {"number", 1, 0, 'n'},  {0, 0, 0, 0},
+        {"help", 0, 0, 'h'}, {"socket", 0, 0, 's'}, {"prefix", 0, 0, 'p'},
+        {"tidy", 0, 0, 't'}, {"upto", 0, 0, 'u'},   {"recurse", 0, 0, 'r'},
+        {"raw", 0, 0, 'R'},  {"number", 1, 0, 'n'}, {0, 0, 0, 0},
     };
     int c, n;
 
@@ -105,10 +127,15 @@ static void parse(struct cli_opts *o, int argc, char **argv, int skip, const cha
 static bool wants_transaction(const struct cli_opts *o)
 {
     switch (o->mode) {
-    case MODE_read: return o->argc > 1;
-    case MODE_write: return o->argc > 2;
-    case MODE_ls: case MODE_watch: return false;
-    default: return true;
+    case MODE_read:
+        return o->argc > 1;
+    case MODE_write:
+        return o->argc > 2;
+    case MODE_ls:
+    case MODE_watch:
+        return false;
+    default:
+        return true;
     }
 }
 

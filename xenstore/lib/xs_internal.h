@@ -10,9 +10,9 @@
 struct xs_event_msg;
 
 struct xs_handle {
-    int fd;      /* connected socket (blocking) */
-    int epfd;    /* xs_fileno(): polls fd and evfd; -1 until asked for */
-    int evfd;    /* eventfd (semaphore): one count per queued event */
+    int fd;   /* connected socket (blocking) */
+    int epfd; /* xs_fileno(): polls fd and evfd; -1 until asked for */
+    int evfd; /* eventfd (semaphore): one count per queued event */
     uint32_t req_id;
     struct xs_event_msg *evq_head, *evq_tail;
 };

@@ -151,8 +151,8 @@ static int parse_perm(const char *s, struct xs_permissions *p)
     return 0;
 }
 
-struct xs_permissions *xs_get_permissions(struct xs_handle *h, xs_transaction_t t,
-                                          const char *path, unsigned int *num)
+struct xs_permissions *xs_get_permissions(struct xs_handle *h, xs_transaction_t t, const char *path,
+                                          unsigned int *num)
 {
     unsigned int len, n;
     char *rep = xs_single(h, t, XS_GET_PERMS, path, &len);
@@ -299,8 +299,8 @@ bool xs_set_target(struct xs_handle *h, unsigned int domid, unsigned int target)
     return xs_ok(xs_talk(h, XBT_NULL, XS_SET_TARGET, iov, 2, NULL));
 }
 
-char *xs_control_command(struct xs_handle *h, const char *cmd, const void *args,
-                         unsigned int len, unsigned int *rlen)
+char *xs_control_command(struct xs_handle *h, const char *cmd, const void *args, unsigned int len,
+                         unsigned int *rlen)
 {
     struct iovec iov[2] = {{(void *)cmd, strlen(cmd) + 1}, {(void *)args, len}};
 

@@ -2,7 +2,7 @@
 # PASS/FAIL/SKIP reporting. Everything is cleaned up on any exit; every wait is bounded.
 set -u
 XS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BIN=$XS_ROOT/${BUILD:-build}/bin
+case "${BUILD:-build}" in /*) BIN=$BUILD/bin ;; *) BIN=$XS_ROOT/${BUILD:-build}/bin ;; esac
 PY=/usr/bin/python3 # Debian's python3 (python3-pyxs lives there)
 PVISOR_RUNDIR=$(mktemp -d /tmp/pvisor-xs.XXXXXX)
 export PVISOR_RUNDIR

@@ -7,7 +7,6 @@
 #include "conn.h"
 #include "log.h"
 #include "proto.h"
-#include "quota.h"
 
 #define HDR_LEN      sizeof(struct xsd_sockmsg)
 #define INPUT_BUDGET 64 /* messages per conn_input() call, for fairness */

@@ -6,8 +6,6 @@
 
 #include "../common/wire.h"
 #include "db.h"
-#include "path.h"
-#include "quota.h"
 #include "tx.h"
 
 /* --- change sets ------------------------------------------------------------------- */
@@ -106,8 +104,7 @@ static void record_node(struct db_ctx *c, const char *path)
         pbuf_node(&c->chg->rec, path, store_get(c->store, path));
 }
 
-static void record_event(struct db_ctx *c, const char *path, bool recurse,
-                         const struct xs_node *n)
+static void record_event(struct db_ctx *c, const char *path, bool recurse, const struct xs_node *n)
 {
     if (c->chg)
         chg_event(c->chg, path, recurse, n);

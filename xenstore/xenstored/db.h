@@ -36,9 +36,9 @@ void chg_event(struct xs_changes *c, const char *path, bool recurse, const struc
 struct db_ctx {
     struct xs_store *store;
     const struct xs_caller *who;
-    struct xs_tx *tx;         /* set inside a transaction: accesses noted, ops logged */
-    struct xs_changes *chg;   /* outside a transaction: persistence + events (or NULL) */
-    bool trusted;             /* commit replay and domain cleanup: no perm/quota checks */
+    struct xs_tx *tx;       /* set inside a transaction: accesses noted, ops logged */
+    struct xs_changes *chg; /* outside a transaction: persistence + events (or NULL) */
+    bool trusted;           /* commit replay and domain cleanup: no perm/quota checks */
 };
 
 /*

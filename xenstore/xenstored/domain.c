@@ -6,7 +6,6 @@
 
 #include "domain.h"
 #include "log.h"
-#include "path.h"
 
 static struct xs_domain *domains;
 static const struct xs_ring_transport *transport;

@@ -13,10 +13,10 @@ struct xs_conn;
 struct xs_domain {
     struct xs_domain *next;
     unsigned domid;
-    uint64_t mfn;    /* the xenstore ring page (guest frame) */
-    uint32_t port;   /* the guest's unbound event channel for xenstore */
-    int target;      /* SET_TARGET, -1 = none */
-    bool released_fired; /* @releaseDomain already sent (RESUME clears it) */
+    uint64_t mfn;         /* the xenstore ring page (guest frame) */
+    uint32_t port;        /* the guest's unbound event channel for xenstore */
+    int target;           /* SET_TARGET, -1 = none */
+    bool released_fired;  /* @releaseDomain already sent (RESUME clears it) */
     struct xs_conn *conn; /* the domain's ring connection, when a transport is plugged */
     void *ring;           /* transport state */
 };

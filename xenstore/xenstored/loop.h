@@ -1,4 +1,4 @@
-/* loop.h: the daemon's single-threaded epoll event loop. */
+/* loop.h: the daemon's single-threaded epoll event loop (implemented in sock.c). */
 #ifndef XSD_LOOP_H
 #define XSD_LOOP_H
 

@@ -21,7 +21,6 @@
 #include "loop.h"
 #include "persist.h"
 #include "proto.h"
-#include "quota.h"
 #include "sock.h"
 
 static struct {
@@ -76,11 +75,21 @@ static void parse_args(int argc, char **argv)
 
     while ((c = getopt_long(argc, argv, "R:FP:L:l:q:Sh", opts, NULL)) != -1) {
         switch (c) {
-        case 'R': rundir = optarg; break;
-        case 'F': O.foreground = true; break;
-        case 'P': O.pidfile = optarg; break;
-        case 'L': O.logfile = optarg; break;
-        case 'S': O.sync = true; break;
+        case 'R':
+            rundir = optarg;
+            break;
+        case 'F':
+            O.foreground = true;
+            break;
+        case 'P':
+            O.pidfile = optarg;
+            break;
+        case 'L':
+            O.logfile = optarg;
+            break;
+        case 'S':
+            O.sync = true;
+            break;
         case 'l':
             if (xsd_log_parse_level(optarg, &lvl) < 0)
                 die("unknown log level '%s' (error, warn, info, debug)", optarg);
@@ -90,8 +99,12 @@ static void parse_args(int argc, char **argv)
             if (quota_set_arg(optarg) < 0)
                 die("bad --quota '%s': expected NAME=VALUE with a known name", optarg);
             break;
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); exit(2);
+        case 'h':
+            usage(stdout);
+            exit(0);
+        default:
+            usage(stderr);
+            exit(2);
         }
     }
     if (optind != argc)

@@ -5,10 +5,8 @@
 #include <string.h>
 
 #include "log.h"
-#include "path.h"
 #include "persist.h"
 #include "proto.h"
-#include "quota.h"
 
 struct ctl_cmd {
     const char *name;
@@ -55,12 +53,12 @@ static int ctl_check(struct xs_req *r, const char **argv, int argc)
 
     for (uint32_t i = 0; rc == 0 && i < real.n && !bad[0]; i++)
         if (acct_get(rec, real.e[i].domid) != real.e[i].count)
-            snprintf(bad, sizeof(bad), "domain %u: %d nodes owned, %d accounted",
-                     real.e[i].domid, real.e[i].count, acct_get(rec, real.e[i].domid));
+            snprintf(bad, sizeof(bad), "domain %u: %d nodes owned, %d accounted", real.e[i].domid,
+                     real.e[i].count, acct_get(rec, real.e[i].domid));
     for (uint32_t i = 0; rc == 0 && i < rec->n && !bad[0]; i++)
         if (acct_get(&real, rec->e[i].domid) != rec->e[i].count)
-            snprintf(bad, sizeof(bad), "domain %u: %d nodes accounted, %d owned",
-                     rec->e[i].domid, rec->e[i].count, acct_get(&real, rec->e[i].domid));
+            snprintf(bad, sizeof(bad), "domain %u: %d nodes accounted, %d owned", rec->e[i].domid,
+                     rec->e[i].count, acct_get(&real, rec->e[i].domid));
     acct_free(&real);
     if (rc < 0)
         return rc;

@@ -6,7 +6,6 @@
 
 #include "domain.h"
 #include "log.h"
-#include "path.h"
 #include "proto.h"
 #include "tx.h"
 #include "watch.h"
@@ -65,8 +64,7 @@ int op_introduce(struct xs_req *r)
     struct xs_domain *d;
 
     if (req_args(r, argv, 3) < 3 || guest_domid(argv[0], &r->arg_domid) < 0 ||
-        parse_u64(argv[1], &r->arg_mfn) < 0 || parse_u64(argv[2], &port) < 0 ||
-        port > UINT32_MAX)
+        parse_u64(argv[1], &r->arg_mfn) < 0 || parse_u64(argv[2], &port) < 0 || port > UINT32_MAX)
         return -EINVAL;
     r->arg_port = (uint32_t)port;
     d = domain_find(r->arg_domid);

@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "path.h"
 #include "proto.h"
 
 /* The one-path requests: parse, canonicalise. */
@@ -151,7 +150,8 @@ int op_directory_part(struct xs_req *r)
         return -ENOMEM;
     child_list(n, list, total + 1);
     /* An offset inside a name would return a partial name: refuse it. */
-    rc = off > 0 && off < total && list[off - 1] != '\0' ? -EINVAL : part_reply(r, n, list, total, off);
+    rc = off > 0 && off < total && list[off - 1] != '\0' ? -EINVAL
+                                                         : part_reply(r, n, list, total, off);
     free(list);
     return rc;
 }

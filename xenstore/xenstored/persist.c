@@ -10,13 +10,12 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "path.h"
 #include "persist.h"
 
-#define MAGIC        "PVXSDB1\n"
-#define MAGIC_LEN    8
-#define CHUNK        65536        /* snapshot record size */
-#define MAX_RECORD   (64u << 20) /* sanity bound on one record */
+#define MAGIC         "PVXSDB1\n"
+#define MAGIC_LEN     8
+#define CHUNK         65536       /* snapshot record size */
+#define MAX_RECORD    (64u << 20) /* sanity bound on one record */
 #define COMPACT_SLACK (1u << 20)
 
 static struct {
@@ -200,7 +199,8 @@ static int apply_entry(struct xs_store *s, struct rd *r)
     if (get(r, &kind, 1) < 0)
         return -EINVAL;
     switch (kind) {
-    case 'N': return apply_node(s, r);
+    case 'N':
+        return apply_node(s, r);
     case 'D':
         if (get_str(r, path, sizeof(path), &len) < 0)
             return -EINVAL;
@@ -407,8 +407,7 @@ static int load(struct xs_store *s, const uint8_t *buf, size_t len)
     while (off + 8 <= len) {
         uint32_t hdr[2];
         memcpy(hdr, buf + off, 8);
-        if (hdr[0] > MAX_RECORD || off + 8 + hdr[0] > len ||
-            crc32(buf + off + 8, hdr[0]) != hdr[1])
+        if (hdr[0] > MAX_RECORD || off + 8 + hdr[0] > len || crc32(buf + off + 8, hdr[0]) != hdr[1])
             break;
         int rc = persist_apply(s, buf + off + 8, hdr[0]);
         if (rc < 0)
@@ -417,7 +416,8 @@ static int load(struct xs_store *s, const uint8_t *buf, size_t len)
         n++;
     }
     if (off != len)
-        log_warn("persist: dropped %zu bytes of torn or corrupt tail at offset %zu", len - off, off);
+        log_warn("persist: dropped %zu bytes of torn or corrupt tail at offset %zu", len - off,
+                 off);
     log_info("persist: loaded %zu records from %s", n, P.path);
     return 0;
 }

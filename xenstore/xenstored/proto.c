@@ -7,10 +7,8 @@
 #include "../common/errors.h"
 #include "domain.h"
 #include "log.h"
-#include "path.h"
 #include "persist.h"
 #include "proto.h"
-#include "quota.h"
 #include "tx.h"
 #include "watch.h"
 
@@ -98,8 +96,8 @@ const char *req_onearg(const struct xs_req *r)
 
 int req_path(struct xs_req *r, const char *in, bool allow_special, char *out)
 {
-    int rc = path_canon(r->c->who.domid, in, allow_special, quota_get(Q_PATH_MAX), out,
-                        XSD_PATH_BUF);
+    int rc =
+        path_canon(r->c->who.domid, in, allow_special, quota_get(Q_PATH_MAX), out, XSD_PATH_BUF);
 
     if (rc == -ENAMETOOLONG)
         return quota_hit(Q_PATH_MAX, r->c->who.domid, "path too long", -EINVAL);
@@ -142,13 +140,14 @@ static void send_result(struct xs_req *r, int rc)
 
     if (rc == 0 && r->outlen > XENSTORE_PAYLOAD_MAX)
         rc = -E2BIG;
-    log_debug("%s: %s -> %s", r->c->name, d->name ? d->name : "?", rc ? xs_errno_to_name(-rc) : "OK");
+    log_debug("%s: %s -> %s", r->c->name, d->name ? d->name : "?",
+              rc ? xs_errno_to_name(-rc) : "OK");
     if (rc < 0) {
         send_error(r, -rc);
         return;
     }
     conn_send(r->c, r->hdr.type, r->hdr.req_id, r->hdr.tx_id, r->out, r->outlen, NULL, 0, true);
-    if (r->first_event)
+    if (r->first_event && !r->c->closing) /* a closed conn has freed its watches */
         watch_send(r->c, r->first_event, r->first_event->path);
 }
 

@@ -19,8 +19,8 @@ struct xs_req {
     struct xsd_sockmsg hdr;
     const char *data; /* payload; data[len] == '\0' (padding, not part of the message) */
     uint32_t len;
-    struct xs_tx *tx;   /* named by hdr.tx_id (ops taking transactions) */
-    struct db_ctx db;   /* store, caller, tx, change set prepared for the handler */
+    struct xs_tx *tx; /* named by hdr.tx_id (ops taking transactions) */
+    struct db_ctx db; /* store, caller, tx, change set prepared for the handler */
     struct xs_changes chg;
     const void *out; /* reply payload */
     uint32_t outlen;
@@ -29,7 +29,7 @@ struct xs_req {
     unsigned arg_domid, arg_domid2;
     uint64_t arg_mfn;
     uint32_t arg_port;
-    struct xs_watch *first_event; /* WATCH: fire once right after the reply */
+    struct xs_watch *first_event;        /* WATCH: fire once right after the reply */
     char buf[XENSTORE_PAYLOAD_MAX + 64]; /* scratch for building replies (keep last) */
 };
 
@@ -55,7 +55,7 @@ const char *req_onearg(const struct xs_req *r);
  * limit hits are logged as the path-max quota). */
 int req_path(struct xs_req *r, const char *in, bool allow_special, char *out);
 
-/* Handlers (ops_node.c, ops_domain.c, ops_control.c). */
+/* Handlers (ops_node.c, watch.c, transaction.c, ops_domain.c, ops_control.c). */
 int op_read(struct xs_req *r);
 int op_write(struct xs_req *r);
 int op_mkdir(struct xs_req *r);

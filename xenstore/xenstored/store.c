@@ -1,10 +1,10 @@
-/* store.c: copy-on-write xenstore tree with generation counts and per-owner node counts. */
+/* store.c: the xenstore tree (copy-on-write nodes, generations, owner counts) and path syntax. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "path.h"
+#include "../common/wire.h"
 #include "store.h"
 
 static uint64_t gen_counter = 1;
@@ -93,8 +93,7 @@ static void node_put(struct xs_node *n)
     free(n);
 }
 
-static struct xs_node *node_new(const char *name, size_t nlen, const struct xs_perm *p,
-                                uint32_t np)
+static struct xs_node *node_new(const char *name, size_t nlen, const struct xs_perm *p, uint32_t np)
 {
     struct xs_node *n = calloc(1, sizeof(*n));
 
@@ -392,8 +391,7 @@ int store_init(struct xs_store *s)
     memset(s, 0, sizeof(*s));
     s->root = node_new("", 0, &none0, 1);
     s->specials = node_new("", 0, &none0, 1);
-    if (!s->root || !s->specials || acct_add(&s->acct, 0, 1) < 0 ||
-        kids_reserve(s->specials) < 0) {
+    if (!s->root || !s->specials || acct_add(&s->acct, 0, 1) < 0 || kids_reserve(s->specials) < 0) {
         store_fini(s);
         return -ENOMEM;
     }
@@ -482,4 +480,118 @@ int store_walk(const struct xs_store *s, const char *from, store_walk_fn fn, voi
         return -ENOENT;
     snprintf(buf, sizeof(buf), "%s", from);
     return walk_rec(buf, strlen(buf), n, fn, arg);
+}
+
+/* --- path syntax ------------------------------------------------------------------ */
+
+static bool valid_char(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+           ch == '-' || ch == '/' || ch == '_' || ch == '@';
+}
+
+static int check_syntax(const char *p)
+{
+    size_t n = strlen(p);
+
+    if (n == 0)
+        return -EINVAL;
+    for (size_t i = 0; i < n; i++) {
+        if (!valid_char(p[i]))
+            return -EINVAL;
+        if (p[i] == '/' && p[i + 1] == '/')
+            return -EINVAL;
+    }
+    if (n > 1 && p[n - 1] == '/')
+        return -EINVAL;
+    return 0;
+}
+
+/* Offset just after "/local/domain/<id>/" when p starts with it, else 0. */
+static size_t home_prefix_len(const char *p)
+{
+    static const char pre[] = "/local/domain/";
+    size_t i = sizeof(pre) - 1, digits = 0;
+
+    if (strncmp(p, pre, i) != 0)
+        return 0;
+    while (p[i] >= '0' && p[i] <= '9' && digits < 5)
+        i++, digits++;
+    if (digits == 0 || p[i] != '/')
+        return 0;
+    return i + 1;
+}
+
+static int check_length(const char *p, unsigned max_rel)
+{
+    size_t n = strlen(p);
+
+    if (n > XENSTORE_ABS_PATH_MAX)
+        return -ENAMETOOLONG;
+    if (n > home_prefix_len(p) + max_rel)
+        return -ENAMETOOLONG;
+    return 0;
+}
+
+int path_canon(unsigned domid, const char *in, bool allow_special, unsigned max_rel, char *out,
+               size_t outsz)
+{
+    int n;
+
+    if (check_syntax(in) < 0 || (in[0] == '@' && !allow_special))
+        return -EINVAL;
+    if (in[0] == '/' || in[0] == '@')
+        n = snprintf(out, outsz, "%s", in);
+    else
+        n = snprintf(out, outsz, "/local/domain/%u/%s", domid, in);
+    if (n < 0 || (size_t)n >= outsz)
+        return -ENAMETOOLONG;
+    return in[0] == '@' ? 0 : check_length(out, max_rel);
+}
+
+bool path_is_special(const char *p)
+{
+    return p[0] == '@';
+}
+
+bool path_is_child(const char *child, const char *parent)
+{
+    size_t n = strlen(parent);
+
+    if (strcmp(parent, "/") == 0)
+        return child[0] == '/';
+    return strncmp(child, parent, n) == 0 && (child[n] == '\0' || child[n] == '/');
+}
+
+void path_domain_home(unsigned domid, char *buf, size_t sz)
+{
+    snprintf(buf, sz, "/local/domain/%u", domid);
+}
+
+const char *path_strip_home(const char *abs, unsigned domid)
+{
+    char home[40];
+    size_t n;
+
+    n = (size_t)snprintf(home, sizeof(home), "/local/domain/%u/", domid);
+    if (strncmp(abs, home, n) != 0 || abs[n] == '\0')
+        return NULL;
+    return abs + n;
+}
+
+int path_parse_domid(const char *s, unsigned *out)
+{
+    unsigned long v = 0;
+
+    if (*s == '\0' || strlen(s) > 5)
+        return -EINVAL;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9')
+            return -EINVAL;
+        v = v * 10 + (unsigned long)(*s - '0');
+    }
+    if (v > 65535)
+        return -EINVAL;
+    *out = (unsigned)v;
+    return 0;
 }

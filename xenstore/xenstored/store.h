@@ -1,8 +1,9 @@
-/* store.h: the xenstore tree: copy-on-write nodes, per-owner node counts, snapshots. */
+/* store.h: the xenstore tree (copy-on-write nodes, owner counts, snapshots) and path syntax. */
 #ifndef XSD_STORE_H
 #define XSD_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* One ACL entry: domain and XS_PERM_* bits. Entry 0 is the owner + everyone's default. */
@@ -33,7 +34,7 @@ struct xs_acct {
     struct xs_acct_ent {
         uint32_t domid;
         int32_t count;
-    } *e;
+    } * e;
 };
 
 struct xs_store {
@@ -95,5 +96,36 @@ void store_mark_drop(struct xs_store_mark *m);
 int32_t acct_get(const struct xs_acct *a, unsigned domid);
 int acct_add(struct xs_acct *a, unsigned domid, int32_t delta);
 void acct_free(struct xs_acct *a);
+
+/* --- path syntax ------------------------------------------------------------------ */
+
+/* Big enough for any canonical path the daemon accepts (XENSTORE_ABS_PATH_MAX + NUL). */
+#define XSD_PATH_BUF 3080
+
+/*
+ * Canonicalise a request path for a caller of domain `domid`: a relative path becomes
+ * /local/domain/<domid>/<path>; "@name" is accepted only when allow_special.
+ * Rules (Xen's): characters [A-Za-z0-9_@/-], no "//", no trailing '/' except "/",
+ * not empty; the part after /local/domain/<id>/ (or the whole path elsewhere) at
+ * most max_rel bytes and the whole at most XENSTORE_ABS_PATH_MAX.
+ * Returns 0 (out holds the path), -EINVAL (syntax) or -ENAMETOOLONG (length limit).
+ */
+int path_canon(unsigned domid, const char *in, bool allow_special, unsigned max_rel, char *out,
+               size_t outsz);
+
+/* "@introduceDomain" and friends: any path starting with '@'. */
+bool path_is_special(const char *p);
+
+/* True if `child` equals `parent` or lies below it ("/" is everyone's parent). */
+bool path_is_child(const char *child, const char *parent);
+
+/* Write "/local/domain/<domid>" into buf. */
+void path_domain_home(unsigned domid, char *buf, size_t sz);
+
+/* For a path below /local/domain/<domid>/, the part after that prefix; else NULL. */
+const char *path_strip_home(const char *abs, unsigned domid);
+
+/* Strict decimal parse of a domain id (0..65535). 0 or -EINVAL. */
+int path_parse_domid(const char *s, unsigned *out);
 
 #endif

@@ -1,10 +1,10 @@
-/* transaction.c: transactions over copy-on-write snapshots with generation-checked commit. */
+/* transaction.c: transactions: snapshots, access notes, checked commit, START/END requests. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "path.h"
-#include "quota.h"
+#include "proto.h"
 #include "tx.h"
 
 struct tx_access {
@@ -193,10 +193,14 @@ static int conflicts(const struct xs_tx *tx, const struct xs_store *main)
 static int replay(const struct tx_op *o, struct db_ctx *c)
 {
     switch (o->kind) {
-    case TXOP_WRITE: return db_write(c, o->path, o->val, o->len);
-    case TXOP_MKDIR: return db_mkdir(c, o->path);
-    case TXOP_RM: return db_rm(c, o->path);
-    case TXOP_SETPERMS: return db_set_perms(c, o->path, o->perms, o->np);
+    case TXOP_WRITE:
+        return db_write(c, o->path, o->val, o->len);
+    case TXOP_MKDIR:
+        return db_mkdir(c, o->path);
+    case TXOP_RM:
+        return db_rm(c, o->path);
+    case TXOP_SETPERMS:
+        return db_set_perms(c, o->path, o->perms, o->np);
     }
     return -EINVAL;
 }
@@ -215,4 +219,71 @@ int tx_commit(struct xs_tx *tx, struct xs_store *main, struct xs_changes *chg)
     for (uint32_t i = 0; i < tx->nops && rc == 0; i++)
         rc = replay(&tx->ops[i], &c);
     return rc;
+}
+
+/* --- requests ---------------------------------------------------------------------- */
+
+static uint32_t next_tx_id(struct xs_conn *c)
+{
+    for (;;) {
+        uint32_t id = c->next_tx_id++;
+        bool used = false;
+        if (id == 0)
+            continue;
+        for (struct xs_tx *tx = c->txs; tx && !used; tx = tx->next)
+            used = tx->id == id;
+        if (!used)
+            return id;
+    }
+}
+
+int op_tx_start(struct xs_req *r)
+{
+    struct xs_conn *c = r->c;
+    struct xs_tx *tx;
+    int rc;
+
+    if (r->hdr.tx_id)
+        return -EBUSY;
+    if (!c->who.priv && c->ntx >= quota_get(Q_TRANSACTIONS))
+        return quota_hit(Q_TRANSACTIONS, c->who.domid, "transaction start", -EDQUOT);
+    rc = tx_start(&xsd_store, &c->who, next_tx_id(c), &tx);
+    if (rc < 0)
+        return rc;
+    tx->next = c->txs;
+    c->txs = tx;
+    c->ntx++;
+    snprintf(r->buf, sizeof(r->buf), "%u", tx->id);
+    return req_reply_str(r, r->buf);
+}
+
+static void unlink_tx(struct xs_conn *c, struct xs_tx *tx)
+{
+    for (struct xs_tx **pp = &c->txs; *pp; pp = &(*pp)->next) {
+        if (*pp == tx) {
+            *pp = tx->next;
+            c->ntx--;
+            return;
+        }
+    }
+}
+
+int op_tx_end(struct xs_req *r)
+{
+    const char *arg = req_onearg(r);
+    bool commit;
+    int rc = 0;
+
+    if (!arg || (strcmp(arg, "T") != 0 && strcmp(arg, "F") != 0))
+        return -EINVAL;
+    if (!r->tx)
+        return -ENOENT;
+    commit = arg[0] == 'T';
+    unlink_tx(r->c, r->tx);
+    if (commit)
+        rc = tx_commit(r->tx, &xsd_store, &r->chg);
+    tx_free(r->tx);
+    r->tx = NULL;
+    r->db.tx = NULL;
+    return rc < 0 ? rc : req_ok(r);
 }

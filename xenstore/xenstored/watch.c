@@ -1,10 +1,9 @@
-/* watch.c: watch registration, path matching and delivery of WATCH_EVENT messages. */
+/* watch.c: watches: registration, matching, event delivery, WATCH/UNWATCH/RESET_WATCHES. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "path.h"
-#include "quota.h"
+#include "proto.h"
 #include "watch.h"
 
 int watch_add(struct xs_conn *c, const char *path, const char *token, bool relative,
@@ -112,4 +111,49 @@ void watch_fire(const struct xs_event *ev)
                 break;
         }
     }
+}
+
+/* --- requests ---------------------------------------------------------------------- */
+
+static int watch_args(struct xs_req *r, char *path, const char **token, bool *relative)
+{
+    const char *argv[2];
+    int rc;
+
+    if (req_args(r, argv, 2) < 2)
+        return -EINVAL;
+    rc = req_path(r, argv[0], true, path);
+    *token = argv[1];
+    *relative = argv[0][0] != '/' && argv[0][0] != '@';
+    return rc;
+}
+
+int op_watch(struct xs_req *r)
+{
+    char path[XSD_PATH_BUF];
+    const char *token;
+    bool relative;
+    int rc = watch_args(r, path, &token, &relative);
+
+    if (rc == 0)
+        rc = watch_add(r->c, path, token, relative, &r->first_event);
+    return rc < 0 ? rc : req_ok(r);
+}
+
+int op_unwatch(struct xs_req *r)
+{
+    char path[XSD_PATH_BUF];
+    const char *token;
+    bool relative;
+    int rc = watch_args(r, path, &token, &relative);
+
+    if (rc == 0)
+        rc = watch_del(r->c, path, token);
+    return rc < 0 ? rc : req_ok(r);
+}
+
+int op_reset_watches(struct xs_req *r)
+{
+    proto_conn_gone(r->c);
+    return req_ok(r);
 }

@@ -9,7 +9,7 @@
 
 struct xs_watch {
     struct xs_watch *next;
-    char *path;  /* canonical (absolute or "@...") */
+    char *path; /* canonical (absolute or "@...") */
     char *token;
     bool relative; /* registered relative to the domain's home: events are too */
 };

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <xen/io/xs_wire.h> /* XS_* types, XS_WATCH_PATH/TOKEN, XENSTORE_PAYLOAD_MAX */
+
 /*
  * Contract, for every function below unless it says otherwise:
  * - Failure is reported as NULL / false / XBT_NULL with errno set: the daemon's error
@@ -36,11 +38,8 @@ struct xs_permissions {
     unsigned int perms; /* XS_PERM_* */
 };
 
-/* Indices into the vector from xs_read_watch()/xs_check_watch() (Xen's values). */
-#ifndef PVXS_HAVE_WATCH_TYPE
-#define PVXS_HAVE_WATCH_TYPE
-enum xs_watch_type { XS_WATCH_PATH = 0, XS_WATCH_TOKEN = 1 };
-#endif
+/* The vector from xs_read_watch()/xs_check_watch() is indexed by XS_WATCH_PATH and
+ * XS_WATCH_TOKEN (enum xs_watch_type, from xs_wire.h). */
 
 /* Flags for xs_open(): accepted for compatibility, no effect. */
 #define XS_OPEN_READONLY   (1UL << 0)
@@ -71,12 +70,11 @@ bool xs_mkdir(struct xs_handle *h, xs_transaction_t t, const char *path);
 /* Remove path and its subtree; success if it is absent but its parent exists. */
 bool xs_rm(struct xs_handle *h, xs_transaction_t t, const char *path);
 /* Names of the children (any number: long lists use DIRECTORY_PART). *num = count. */
-char **xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path,
-                    unsigned int *num);
+char **xs_directory(struct xs_handle *h, xs_transaction_t t, const char *path, unsigned int *num);
 
 /* ACL of path; *num = entries. */
-struct xs_permissions *xs_get_permissions(struct xs_handle *h, xs_transaction_t t,
-                                          const char *path, unsigned int *num);
+struct xs_permissions *xs_get_permissions(struct xs_handle *h, xs_transaction_t t, const char *path,
+                                          unsigned int *num);
 bool xs_set_permissions(struct xs_handle *h, xs_transaction_t t, const char *path,
                         struct xs_permissions *perms, unsigned int num);
 /* "r5"-style text for one entry into buf; false if it does not fit or is invalid. */
@@ -109,7 +107,7 @@ bool xs_set_target(struct xs_handle *h, unsigned int domid, unsigned int target)
 
 /* CONTROL: send cmd plus len bytes of NUL-separated arguments; returns the reply text.
  * *rlen (may be NULL) gets its length. */
-char *xs_control_command(struct xs_handle *h, const char *cmd, const void *args,
-                         unsigned int len, unsigned int *rlen);
+char *xs_control_command(struct xs_handle *h, const char *cmd, const void *args, unsigned int len,
+                         unsigned int *rlen);
 
 #endif
