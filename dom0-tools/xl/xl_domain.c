@@ -57,7 +57,9 @@ static int report(int rc, const char *what, const struct pvctl_dominfo *info)
     return XL_FAIL;
 }
 
-int xl_cmd_destroy(int argc, char **argv)
+/* One-domain command: resolve DOMAIN, run op on it, report. */
+static int simple_op(int argc, char **argv, int (*op)(struct pvctl *, uint32_t),
+                     const char *what, bool forget)
 {
     struct pvctl_dominfo info;
     struct pvctl *c;
@@ -66,39 +68,26 @@ int xl_cmd_destroy(int argc, char **argv)
 
     if (rc >= 0)
         return rc;
-    rc = pvctl_domain_destroy(c, domid);
-    if (rc == 0)
+    rc = op(c, domid);
+    if (rc == 0 && forget)
         xl_forget_cfg(c, domid);
     pvctl_close(c);
-    return report(rc, "destroy", &info);
+    return report(rc, what, &info);
+}
+
+int xl_cmd_destroy(int argc, char **argv)
+{
+    return simple_op(argc, argv, pvctl_domain_destroy, "destroy", true);
 }
 
 int xl_cmd_pause(int argc, char **argv)
 {
-    struct pvctl_dominfo info;
-    struct pvctl *c;
-    uint32_t domid;
-    int rc = one_domain(argc, argv, "", NULL, &c, &domid, &info);
-
-    if (rc >= 0)
-        return rc;
-    rc = pvctl_domain_pause(c, domid);
-    pvctl_close(c);
-    return report(rc, "pause", &info);
+    return simple_op(argc, argv, pvctl_domain_pause, "pause", false);
 }
 
 int xl_cmd_unpause(int argc, char **argv)
 {
-    struct pvctl_dominfo info;
-    struct pvctl *c;
-    uint32_t domid;
-    int rc = one_domain(argc, argv, "", NULL, &c, &domid, &info);
-
-    if (rc >= 0)
-        return rc;
-    rc = pvctl_domain_unpause(c, domid);
-    pvctl_close(c);
-    return report(rc, "unpause", &info);
+    return simple_op(argc, argv, pvctl_domain_unpause, "unpause", false);
 }
 
 /* Waits until the domain has shut down or is gone; then gives a monitor a moment to
