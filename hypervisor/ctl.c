@@ -125,8 +125,7 @@ static int op_wait(const void *in, struct reply *out)
     const struct pvctl_wait *w = in;
     WITH_DOMAIN(in, d);
     uint64_t deadline = now_ns() + (uint64_t)w->timeout_ms * 1000000ULL;
-    struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000ULL),
-                          .tv_nsec = (long)(deadline % 1000000000ULL)};
+    struct timespec ts = ns_to_timespec(deadline);
     pthread_mutex_lock(&d->lock);
     while ((atomic_load(&d->flags) & WAIT_MASK) == (w->known_flags & WAIT_MASK) &&
            now_ns() < deadline)

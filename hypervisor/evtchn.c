@@ -62,6 +62,15 @@ static void clear_bits(struct domain *d, unsigned port)
                        ~(1UL << (port % BITS_PER_WORD)), __ATOMIC_SEQ_CST);
 }
 
+/* Sets the selector bit for word, then upcall_pending; true if the upcall became due. */
+static bool mark_upcall(struct vcpu *v, unsigned word)
+{
+    struct vcpu_info *vi = vcpu_vinfo(v);
+    unsigned long sel = 1UL << word;
+    return vi && !(__atomic_fetch_or(&vi->evtchn_pending_sel, sel, __ATOMIC_SEQ_CST) & sel) &&
+           !__atomic_exchange_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
+}
+
 /* Xen's 2-level rules: pending bit, then (if unmasked) selector bit, then upcall_pending. */
 void evtchn_set_pending(struct domain *d, unsigned port)
 {
@@ -80,13 +89,8 @@ void evtchn_set_pending(struct domain *d, unsigned port)
     if (__atomic_fetch_or(&s->evtchn_pending[word], bit, __ATOMIC_SEQ_CST) & bit)
         return;
     bool wake = atomic_load(&v->blocked); /* pollers wake even for masked ports */
-    if (!(__atomic_load_n(&s->evtchn_mask[word], __ATOMIC_SEQ_CST) & bit)) {
-        struct vcpu_info *vi = vcpu_vinfo(v);
-        unsigned long sel = 1UL << word;
-        if (vi && !(__atomic_fetch_or(&vi->evtchn_pending_sel, sel, __ATOMIC_SEQ_CST) & sel) &&
-            !__atomic_exchange_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST))
-            wake = true;
-    }
+    if (!(__atomic_load_n(&s->evtchn_mask[word], __ATOMIC_SEQ_CST) & bit) && mark_upcall(v, word))
+        wake = true;
     if (wake)
         vcpu_kick(v);
 }
@@ -305,13 +309,9 @@ int evtchn_unmask(struct domain *d, unsigned port)
     pthread_mutex_lock(&d->lock);
     struct vcpu *v = vcpu_of(d, d->evtchn[port].notify_vcpu);
     if ((__atomic_fetch_and(&s->evtchn_mask[word], ~bit, __ATOMIC_SEQ_CST) & bit) &&
-        (__atomic_load_n(&s->evtchn_pending[word], __ATOMIC_SEQ_CST) & bit) && v) {
-        struct vcpu_info *vi = vcpu_vinfo(v);
-        unsigned long sel = 1UL << word;
-        if (vi && !(__atomic_fetch_or(&vi->evtchn_pending_sel, sel, __ATOMIC_SEQ_CST) & sel) &&
-            !__atomic_exchange_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST))
-            vcpu_kick(v);
-    }
+        (__atomic_load_n(&s->evtchn_pending[word], __ATOMIC_SEQ_CST) & bit) && v &&
+        mark_upcall(v, word))
+        vcpu_kick(v);
     pthread_mutex_unlock(&d->lock);
     return 0;
 }

@@ -4,11 +4,6 @@
 
 #include "pvisord.h"
 
-#define PTE_P    (1ULL << 0)
-#define PTE_RW   (1ULL << 1)
-#define PTE_US   (1ULL << 2)
-#define PTE_PS   (1ULL << 7)
-#define PTE_ADDR 0x000ffffffffff000ULL
 
 void *gmem_ptr(struct domain *d, uint64_t gpa, uint64_t len)
 {
@@ -91,9 +86,6 @@ int copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len)
     return copy_guest(v, gva, (void *)src, len, true);
 }
 
-#define TSS_IOMAP_OFF 104
-#define TSS_LIMIT     (TSS_IOMAP_OFF + 16 + 1 - 1) /* ports 0-127, then the 0xff end byte */
-
 static uint64_t special_gpa(struct domain *d, unsigned idx)
 {
     return (d->special_pfn + idx) << PVISOR_PAGE_SHIFT;
@@ -102,13 +94,13 @@ static uint64_t special_gpa(struct domain *d, unsigned idx)
 void gmem_init_special(struct domain *d)
 {
     uint8_t *tss = gmem_ptr(d, special_gpa(d, PVISOR_SPECIAL_TSS), PVISOR_PAGE_SIZE);
-    uint16_t off = TSS_IOMAP_OFF;
+    uint16_t off = PVISOR_TSS_IOMAP;
     memcpy(tss + 102, &off, 2);
-    memset(tss + TSS_IOMAP_OFF, 0xff, 17);
+    memset(tss + PVISOR_TSS_IOMAP, 0xff, PVISOR_TSS_LIMIT + 1 - PVISOR_TSS_IOMAP);
     for (unsigned port = SUB_HCALL_PORT; port < SUB_HCALL_PORT + 4; port++) /* a 4-byte out */
-        tss[TSS_IOMAP_OFF + port / 8] &= (uint8_t)~(1u << (port % 8));
+        tss[PVISOR_TSS_IOMAP + port / 8] &= (uint8_t)~(1u << (port % 8));
     /* read-only user mappings: L3[511] -> L2, L2[511] -> L1, L1[511] -> TSS */
-    const uint64_t flags = PTE_P | PTE_US | (1ULL << 5) /* accessed */;
+    const uint64_t flags = PTE_P | PTE_US | PTE_A;
     uint64_t *l3 = gmem_ptr(d, special_gpa(d, PVISOR_SPECIAL_PT_L3), PVISOR_PAGE_SIZE);
     uint64_t *l2 = gmem_ptr(d, special_gpa(d, PVISOR_SPECIAL_PT_L2), PVISOR_PAGE_SIZE);
     uint64_t *l1 = gmem_ptr(d, special_gpa(d, PVISOR_SPECIAL_PT_L1), PVISOR_PAGE_SIZE);
@@ -122,7 +114,7 @@ int gmem_install_hv_slot(struct domain *d, uint64_t cr3)
     uint64_t *slot = gmem_ptr(d, (cr3 & PTE_ADDR) + PVISOR_HV_PML4_SLOT * 8, 8);
     if (!slot || (cr3 >> PVISOR_PAGE_SHIFT) >= d->ram_pages)
         return -EFAULT;
-    uint64_t want = special_gpa(d, PVISOR_SPECIAL_PT_L3) | PTE_P | PTE_RW | PTE_US | (1ULL << 5);
+    uint64_t want = special_gpa(d, PVISOR_SPECIAL_PT_L3) | PTE_P | PTE_RW | PTE_US | PTE_A;
     uint64_t cur = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
     if ((cur & PTE_P) && (cur & PTE_ADDR) != (want & PTE_ADDR))
         return -EEXIST;
@@ -137,8 +129,7 @@ void gmem_pt_sync(struct domain *d)
 
 struct shared_info *domain_shinfo(struct domain *d)
 {
-    return gmem_ptr(d, (d->special_pfn + PVISOR_SPECIAL_SHINFO) << PVISOR_PAGE_SHIFT,
-                    PVISOR_PAGE_SIZE);
+    return gmem_ptr(d, special_gpa(d, PVISOR_SPECIAL_SHINFO), PVISOR_PAGE_SIZE);
 }
 
 struct vcpu_info *vcpu_vinfo(struct vcpu *v)

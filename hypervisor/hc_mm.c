@@ -7,9 +7,6 @@
 
 #include "pvisord.h"
 
-#define PTE_P    1ULL
-#define PTE_PS   (1ULL << 7)
-#define PTE_ADDR 0x000ffffffffff000ULL
 #define MAX_ORDER 9
 
 static bool is_self(struct vcpu *v, domid_t dom)

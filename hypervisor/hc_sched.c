@@ -8,16 +8,6 @@
 
 #define MAX_POLL_PORTS 128
 
-static uint64_t next_deadline(struct vcpu *v, uint64_t extra)
-{
-    uint64_t next = v->timer_deadline;
-    if (v->periodic_period && (!next || v->periodic_next < next))
-        next = v->periodic_next;
-    if (extra && (!next || extra < next))
-        next = extra;
-    return next;
-}
-
 static bool must_return(struct vcpu *v)
 {
     return !domain_running(v->d) || !atomic_load(&v->online);
@@ -33,7 +23,7 @@ static long do_block(struct vcpu *v)
         vcpu_check_timers(v);
         if (vcpu_events_pending(v) || must_return(v))
             break;
-        vcpu_wait(v, next_deadline(v, 0));
+        vcpu_wait(v, vcpu_next_deadline(v, 0));
     }
     atomic_store(&v->blocked, false);
     return 0;
@@ -68,7 +58,7 @@ static long do_poll(struct vcpu *v, uint64_t arg)
             break;
         if (p.timeout && now_ns() >= p.timeout)
             break;
-        vcpu_wait(v, next_deadline(v, p.timeout));
+        vcpu_wait(v, vcpu_next_deadline(v, p.timeout));
     }
     atomic_store(&v->blocked, false);
     return 0;

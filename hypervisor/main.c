@@ -118,8 +118,8 @@ int main(int argc, char **argv)
             fclose(f);
         }
     }
-    hvlog("pvisord %s: Xen %d.%d ABI on %s (TSC %u kHz), control socket %s", PVISOR_VERSION,
-          PVISOR_XEN_MAJOR, PVISOR_XEN_MINOR, sub_name(), sub_tsc_khz(), sock);
+    hvlog("pvisord %s: Xen %d.%d ABI on %s, control socket %s", PVISOR_VERSION,
+          PVISOR_XEN_MAJOR, PVISOR_XEN_MINOR, sub_name(), sock);
     r = ctl_serve(sock, &g_stop);
     if (r < 0) {
         fprintf(stderr, "pvisord: cannot listen on %s: %s\n", sock, strerror(-r));

@@ -5,8 +5,6 @@
 
 #include "pvisord.h"
 
-#define RFLAGS_IF     0x200ULL
-#define RFLAGS_IOPL   0x3000ULL
 #define RFLAGS_KEEP   0x00000cd5ULL /* CF PF AF ZF SF DF OF: what a guest may set */
 #define PV_CS         0xe033ULL     /* FLAT_RING3_CS64 */
 #define PV_SS         0xe02bULL     /* FLAT_RING3_SS64 */

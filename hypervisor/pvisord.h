@@ -32,6 +32,21 @@
 #define PVISOR_MAX_GNT_FRAMES 56
 #define PVISOR_HV_PML4_SLOT   255  /* reserved in PV guests' top-level page tables */
 #define PVISOR_TSS_VA         0x00007ffffffff000ULL /* the TSS's address in every PV guest */
+#define PVISOR_TSS_IOMAP      104 /* I/O bitmap offset inside the TSS */
+#define PVISOR_TSS_LIMIT      (PVISOR_TSS_IOMAP + 16) /* ports 0-127, then the 0xff end byte */
+
+/* x86 page-table entry bits and the frame-address mask. */
+#define PTE_P    (1ULL << 0)
+#define PTE_RW   (1ULL << 1)
+#define PTE_US   (1ULL << 2)
+#define PTE_A    (1ULL << 5)
+#define PTE_PS   (1ULL << 7)
+#define PTE_ADDR 0x000ffffffffff000ULL
+
+#define RFLAGS_IF   0x200ULL
+#define RFLAGS_IOPL 0x3000ULL
+
+#define NSEC_PER_SEC 1000000000ULL
 #define PVISOR_DEF_GNT_FRAMES 32
 #define PVISOR_DEF_EVTCHN_PORTS 1024
 #define PVISOR_MAX_EVTCHN_PORTS 4096 /* 2-level ABI on x86-64: 64 x 64 */
@@ -120,6 +135,7 @@ struct vcpu {
     struct pvctl_vcpu_ctx new_ctx;
     timer_t host_timer;
     bool host_timer_ok;
+    uint64_t host_timer_armed;    /* deadline the host timer is set to (0 = disarmed) */
 };
 
 /* ---- domains (domain.c) ---------------------------------------------------- */
@@ -205,13 +221,19 @@ struct vcpu_info *vcpu_vinfo(struct vcpu *v);
 int vcpu_create(struct domain *d, unsigned id);
 /* Sets an initial context (PVCTL_MODE_*). Not while the vCPU runs. */
 int vcpu_set_context(struct vcpu *v, const struct pvctl_vcpu_ctx *ctx);
-int vcpu_start_thread(struct vcpu *v);
 /* Wakes the vCPU: interrupts KVM_RUN or a blocked wait so it re-checks its state. */
 void vcpu_kick(struct vcpu *v);
 void vcpu_stop_and_join(struct vcpu *v);
 void vcpu_destroy(struct vcpu *v);
-uint64_t now_ns(void);
-extern bool g_trace_hypercalls; /* --trace: log every hypercall to the hypervisor log */          /* Xen system time: CLOCK_MONOTONIC ns */
+uint64_t now_ns(void);          /* Xen system time: CLOCK_MONOTONIC ns */
+static inline struct timespec ns_to_timespec(uint64_t ns)
+{
+    return (struct timespec){.tv_sec = (time_t)(ns / NSEC_PER_SEC),
+                             .tv_nsec = (long)(ns % NSEC_PER_SEC)};
+}
+/* The vCPU's next timer event (one-shot or periodic), or `extra` if earlier; 0 = none. */
+uint64_t vcpu_next_deadline(struct vcpu *v, uint64_t extra);
+extern bool g_trace_hypercalls; /* --trace: log every hypercall to the hypervisor log */
 /* Blocks the calling vCPU thread until kicked or the deadline (0 = none) passes. */
 void vcpu_wait(struct vcpu *v, uint64_t deadline);
 void vcpu_update_time(struct vcpu *v);

@@ -9,14 +9,11 @@
 
 bool g_trace_hypercalls;
 
-#define RFLAGS_IF   0x200ULL
-#define RFLAGS_IOPL 0x3000ULL
-
 uint64_t now_ns(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+    return (uint64_t)t.tv_sec * NSEC_PER_SEC + (uint64_t)t.tv_nsec;
 }
 
 void vcpu_kick(struct vcpu *v)
@@ -40,8 +37,7 @@ void vcpu_wait(struct vcpu *v, uint64_t deadline)
         uint64_t now = now_ns();
         if (now >= deadline)
             break;
-        struct timespec ts = {.tv_sec = (time_t)(deadline / 1000000000ULL),
-                              .tv_nsec = (long)(deadline % 1000000000ULL)};
+        struct timespec ts = ns_to_timespec(deadline);
         pthread_cond_timedwait(&v->cond, &v->wait_lock, &ts);
     }
     atomic_store(&v->kick, false);
@@ -90,30 +86,36 @@ static void update_wallclock(struct domain *d)
     struct shared_info *s = domain_shinfo(d);
     struct timespec rt;
     clock_gettime(CLOCK_REALTIME, &rt);
-    uint64_t real = (uint64_t)rt.tv_sec * 1000000000ULL + (uint64_t)rt.tv_nsec;
+    uint64_t real = (uint64_t)rt.tv_sec * NSEC_PER_SEC + (uint64_t)rt.tv_nsec;
     uint64_t boot = real - now_ns(); /* wall-clock time at system time 0 */
     __atomic_store_n(&s->wc_version, (s->wc_version + 1) | 1, __ATOMIC_SEQ_CST);
-    s->wc_sec = (uint32_t)(boot / 1000000000ULL);
-    s->wc_nsec = (uint32_t)(boot % 1000000000ULL);
-#ifdef __x86_64__
-    s->wc_sec_hi = (uint32_t)((boot / 1000000000ULL) >> 32);
-#endif
+    s->wc_sec = (uint32_t)(boot / NSEC_PER_SEC);
+    s->wc_nsec = (uint32_t)(boot % NSEC_PER_SEC);
+    s->wc_sec_hi = (uint32_t)((boot / NSEC_PER_SEC) >> 32);
     __atomic_store_n(&s->wc_version, (s->wc_version + 1) & ~1u, __ATOMIC_SEQ_CST);
 }
 
-static void arm_host_timer(struct vcpu *v)
+uint64_t vcpu_next_deadline(struct vcpu *v, uint64_t extra)
 {
-    if (!v->host_timer_ok)
-        return;
     uint64_t next = v->timer_deadline;
     if (v->periodic_period && (!next || v->periodic_next < next))
         next = v->periodic_next;
+    if (extra && (!next || extra < next))
+        next = extra;
+    return next;
+}
+
+/* Re-arms the host timer only when the deadline changed: this runs before every entry. */
+static void arm_host_timer(struct vcpu *v)
+{
+    uint64_t next = vcpu_next_deadline(v, 0);
+    if (!v->host_timer_ok || next == v->host_timer_armed)
+        return;
     struct itimerspec its = {0};
-    if (next) {
-        its.it_value.tv_sec = (time_t)(next / 1000000000ULL);
-        its.it_value.tv_nsec = (long)(next % 1000000000ULL);
-    }
-    timer_settime(v->host_timer, TIMER_ABSTIME, &its, NULL);
+    if (next)
+        its.it_value = ns_to_timespec(next);
+    if (timer_settime(v->host_timer, TIMER_ABSTIME, &its, NULL) == 0)
+        v->host_timer_armed = next;
 }
 
 void vcpu_check_timers(struct vcpu *v)
@@ -227,7 +229,7 @@ static void apply_context(struct vcpu *v)
                                     : "cr3 does not point into the guest's RAM");
         return;
     }
-    if (sub_vcpu_set_pv64(v->sv, c->cr3, c->fs_base, c->gs_base, PVISOR_TSS_VA, 120) < 0) {
+    if (sub_vcpu_set_pv64(v->sv, c->cr3, c->fs_base, c->gs_base, PVISOR_TSS_VA, PVISOR_TSS_LIMIT) < 0) {
         vcpu_crash(v, "the substrate refused the initial vCPU state");
         return;
     }
@@ -290,7 +292,7 @@ static void run_once(struct vcpu *v)
         v->initialised = true;
     }
     vcpu_check_timers(v);
-    if (now_ns() - v->time_updated > 1000000000ULL) /* follow CLOCK_MONOTONIC's slewing */
+    if (now_ns() - v->time_updated > NSEC_PER_SEC) /* follow CLOCK_MONOTONIC's slewing */
         vcpu_update_time(v);
     pv_deliver_events(v);
     arm_host_timer(v);
