@@ -72,12 +72,13 @@ $(BUILD)/bin/$(1): $(call objs,$(2)) $(3)
 ALL_TARGETS += $(BUILD)/bin/$(1)
 endef
 
-# $(call unit-test,NAME,SRCS,ARCHIVES,LDLIBS)   -> build/tests/unit/NAME (a Check suite)
+# $(call unit-test,NAME,SRCS,ARCHIVES,LDLIBS)   -> build/tests/unit/NAME (a Check suite;
+# its main() calls check_run() from tests/unit/check_run.c, linked here)
 define unit-test
-$(BUILD)/tests/unit/$(1): $(call objs,$(2)) $(3)
+$(BUILD)/tests/unit/$(1): $(call objs,$(2) tests/unit/check_run.c) $(3)
 	@mkdir -p $$(dir $$@)
 	$$(call say,LINK,$$@)
-	$(Q)$$(CC) $$(HOST_LDFLAGS) -o $$@ $(call objs,$(2)) $(3) $(4) $$(CHECK_LIBS)
+	$(Q)$$(CC) $$(HOST_LDFLAGS) -o $$@ $(call objs,$(2) tests/unit/check_run.c) $(3) $(4) $$(CHECK_LIBS)
 UNIT_TESTS += $(BUILD)/tests/unit/$(1)
 endef
 

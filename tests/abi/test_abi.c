@@ -1,5 +1,7 @@
 /* test_abi.c: Check suite comparing pvisor's Xen ABI headers with Debian's Xen 4.17 headers, item by item. */
 #include <check.h>
+
+#include "../unit/check_run.h"
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -428,14 +430,6 @@ static Suite *abi_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(abi_suite());
-    int failed;
-
     /* Pure table comparisons: no need to fork per item (CK_FORK=yes overrides). */
-    if (!getenv("CK_FORK"))
-        srunner_set_fork_status(sr, CK_NOFORK);
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return check_run(abi_suite(), false);
 }

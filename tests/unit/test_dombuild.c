@@ -1,5 +1,7 @@
 /* test_dombuild.c: Check suite for the PV layout and the builder's guest-memory output. */
 #include <check.h>
+
+#include "check_run.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -420,11 +422,5 @@ static Suite *dombuild_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(dombuild_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(dombuild_suite(), true);
 }

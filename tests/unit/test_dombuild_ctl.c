@@ -1,5 +1,7 @@
 /* test_dombuild_ctl.c: Check suite for libpvctl and dombuild_create() on a fake pvisord. */
 #include <check.h>
+
+#include "check_run.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -685,11 +687,5 @@ static Suite *ctl_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(ctl_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(ctl_suite(), true);
 }

@@ -1,5 +1,7 @@
 /* test_elf.c: Check suite for the ELF loader: well-formed and hostile ELF32/ELF64 images. */
 #include <check.h>
+
+#include "check_run.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -635,11 +637,5 @@ static Suite *elf_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(elf_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(elf_suite(), true);
 }

@@ -1,5 +1,7 @@
 /* test_xlcfg.c: Check suite for the xl.cfg parser: value forms, keys, overrides (main). */
 #include <check.h>
+
+#include "check_run.h"
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -600,17 +602,11 @@ static TCase *keys_tcase(void)
 int main(void)
 {
     Suite *s = suite_create("xlcfg");
-    SRunner *sr;
-    int failed;
 
     suite_add_tcase(s, values_tcase());
     suite_add_tcase(s, keys_tcase());
     suite_add_tcase(s, xlcfg_files_tcase());
     suite_add_tcase(s, xlcfg_errors_tcase());
     suite_add_tcase(s, xlcfg_hostile_tcase());
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s, true);
 }

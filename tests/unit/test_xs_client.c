@@ -1,5 +1,7 @@
 /* test_xs_client.c: libpvxs against a private xenstored (started from the build tree). */
 #include <check.h>
+
+#include "check_run.h"
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -234,11 +236,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    int failed;
-
-    srunner_run_all(sr, CK_ENV);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(suite(), true);
 }
