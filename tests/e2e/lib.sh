@@ -2,8 +2,9 @@
 # bounded waits and PASS/FAIL/SKIP reporting. Source it; it cleans up on any exit.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-BIN=$ROOT/build/bin
-GUESTS=$ROOT/build/guests
+case "${BUILD:-build}" in /*) OUT=$BUILD ;; *) OUT=$ROOT/${BUILD:-build} ;; esac
+BIN=$OUT/bin
+GUESTS=$OUT/guests
 export PVISOR_RUNDIR=${PVISOR_RUNDIR_OVERRIDE:-$(mktemp -d /tmp/pvisor-test.XXXXXX)}
 export XENSTORED_PATH=$PVISOR_RUNDIR/xenstored/socket
 export PATH=$BIN:$PATH
@@ -12,11 +13,11 @@ E2E_FAILS=0
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1: ${2:-}"; E2E_FAILS=$((E2E_FAILS + 1)); }
 skip() { echo "SKIP: $1: $2"; }
-# check NAME CMD...: PASS if CMD succeeds, else FAIL with its output's last line.
+# check NAME CMD...: PASS if CMD succeeds, else FAIL with the last lines of its output.
 check() {
     local name=$1; shift
     local out
-    if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(echo "$out" | tail -1)"; fi
+    if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(echo "$out" | tail -3 | tr '\n' ' ')"; fi
 }
 
 cleanup() {

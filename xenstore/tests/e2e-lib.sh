@@ -1,32 +1,9 @@
-# e2e-lib.sh: helpers sourced by tests/e2e/xenstore*.sh: private run dir, daemon control,
-# PASS/FAIL/SKIP reporting. Everything is cleaned up on any exit; every wait is bounded.
-set -u
-XS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-case "${BUILD:-build}" in /*) BIN=$BUILD/bin ;; *) BIN=$XS_ROOT/${BUILD:-build}/bin ;; esac
+# e2e-lib.sh: xenstored helpers for tests/e2e/xenstore*.sh, on top of tests/e2e/lib.sh (private
+# run dir, PASS/FAIL/SKIP/check, cleanup of every pid file on any exit). Every wait is bounded.
+. "$(dirname "${BASH_SOURCE[0]}")/../../tests/e2e/lib.sh"
 PY=/usr/bin/python3 # Debian's python3 (python3-pyxs lives there)
-PVISOR_RUNDIR=$(mktemp -d /tmp/pvisor-xs.XXXXXX)
-export PVISOR_RUNDIR
-export XENSTORED_PATH=$PVISOR_RUNDIR/xenstored/socket
 XSD_LOG=$PVISOR_RUNDIR/xenstored/xenstored.log
 XSD_PID=
-
-xs_cleanup() {
-    [ -n "$XSD_PID" ] && kill -9 "$XSD_PID" 2>/dev/null
-    rm -rf "$PVISOR_RUNDIR"
-}
-trap xs_cleanup EXIT
-trap 'exit 130' INT TERM
-
-pass() { echo "PASS: $1"; }
-fail() { echo "FAIL: $1: $2"; }
-skip() { echo "SKIP: $1: $2"; }
-
-# check NAME CMD...: PASS if the command succeeds, else FAIL with its output.
-check() {
-    local name=$1 out
-    shift
-    if out=$("$@" 2>&1); then pass "$name"; else fail "$name" "$(echo "$out" | tail -3 | tr '\n' ' ')"; fi
-}
 
 # expect_eq NAME EXPECTED ACTUAL
 expect_eq() {
