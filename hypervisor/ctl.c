@@ -11,21 +11,19 @@
 
 #include <xen/sched.h>
 
+#include "ctl.h"
 #include "pvisord.h"
 
 #define OUT_MAX PVCTL_MAX_PAYLOAD
 
-struct reply {
-    uint8_t *buf; /* OUT_MAX bytes */
-    uint32_t len;
-    int fd;       /* passed with SCM_RIGHTS when >= 0, then closed */
-};
-
 typedef int (*op_fn)(const void *in, struct reply *out);
+typedef int (*call_fn)(struct ctl_call *c);
 
 struct op_entry {
-    uint32_t in_size; /* exact payload size required */
-    op_fn fn;
+    uint32_t in_size; /* exact payload size required (the minimum if varlen) */
+    bool varlen;      /* a variable tail follows the fixed part */
+    op_fn fn;         /* stateless op */
+    call_fn cfn;      /* op on the connection's own state (dom0 ports, grant maps) */
 };
 
 /* Runs fn on the domain named by a leading domid field, holding a reference. */
@@ -280,30 +278,39 @@ static int op_physinfo(const void *in, struct reply *out)
 }
 
 static const struct op_entry ops[PVCTL_OP_MAX] = {
-    [PVCTL_PING] = {0, op_ping},
-    [PVCTL_DOMAIN_CREATE] = {sizeof(struct pvctl_create), op_create},
-    [PVCTL_DOMAIN_DESTROY] = {sizeof(struct pvctl_domid), op_destroy},
-    [PVCTL_DOMAIN_PAUSE] = {sizeof(struct pvctl_domid), op_pause},
-    [PVCTL_DOMAIN_UNPAUSE] = {sizeof(struct pvctl_domid), op_unpause},
-    [PVCTL_DOMAIN_SHUTDOWN] = {sizeof(struct pvctl_shutdown), op_shutdown},
-    [PVCTL_DOMAIN_GETINFO] = {sizeof(struct pvctl_domid), op_getinfo},
-    [PVCTL_DOMAIN_LIST] = {0, op_list},
-    [PVCTL_DOMAIN_WAIT] = {sizeof(struct pvctl_wait), op_wait},
-    [PVCTL_DOMAIN_MAP] = {sizeof(struct pvctl_domid), op_map},
-    [PVCTL_DOMAIN_SET_VCPU] = {sizeof(struct pvctl_vcpu_ctx), op_set_vcpu},
-    [PVCTL_DOMAIN_HYPERCALL_INIT] = {sizeof(struct pvctl_gpfn), op_hypercall_init},
-    [PVCTL_DOMAIN_SET_PARAM] = {sizeof(struct pvctl_param), op_set_param},
-    [PVCTL_DOMAIN_GET_PARAM] = {sizeof(struct pvctl_param), op_get_param},
-    [PVCTL_DOMAIN_LOG] = {sizeof(struct pvctl_log_req), op_domain_log},
-    [PVCTL_EVTCHN_ALLOC_UNBOUND] = {sizeof(struct pvctl_evtchn_alloc), op_evtchn_alloc},
-    [PVCTL_VCPU_LIST] = {sizeof(struct pvctl_domid), op_vcpu_list},
-    [PVCTL_PHYSINFO] = {0, op_physinfo},
-    [PVCTL_HVLOG_READ] = {sizeof(struct pvctl_log_req), op_hvlog},
+    [PVCTL_PING] = {0, .fn = op_ping},
+    [PVCTL_DOMAIN_CREATE] = {sizeof(struct pvctl_create), .fn = op_create},
+    [PVCTL_DOMAIN_DESTROY] = {sizeof(struct pvctl_domid), .fn = op_destroy},
+    [PVCTL_DOMAIN_PAUSE] = {sizeof(struct pvctl_domid), .fn = op_pause},
+    [PVCTL_DOMAIN_UNPAUSE] = {sizeof(struct pvctl_domid), .fn = op_unpause},
+    [PVCTL_DOMAIN_SHUTDOWN] = {sizeof(struct pvctl_shutdown), .fn = op_shutdown},
+    [PVCTL_DOMAIN_GETINFO] = {sizeof(struct pvctl_domid), .fn = op_getinfo},
+    [PVCTL_DOMAIN_LIST] = {0, .fn = op_list},
+    [PVCTL_DOMAIN_WAIT] = {sizeof(struct pvctl_wait), .fn = op_wait},
+    [PVCTL_DOMAIN_MAP] = {sizeof(struct pvctl_domid), .fn = op_map},
+    [PVCTL_DOMAIN_SET_VCPU] = {sizeof(struct pvctl_vcpu_ctx), .fn = op_set_vcpu},
+    [PVCTL_DOMAIN_HYPERCALL_INIT] = {sizeof(struct pvctl_gpfn), .fn = op_hypercall_init},
+    [PVCTL_DOMAIN_SET_PARAM] = {sizeof(struct pvctl_param), .fn = op_set_param},
+    [PVCTL_DOMAIN_GET_PARAM] = {sizeof(struct pvctl_param), .fn = op_get_param},
+    [PVCTL_DOMAIN_LOG] = {sizeof(struct pvctl_log_req), .fn = op_domain_log},
+    [PVCTL_EVTCHN_ALLOC_UNBOUND] = {sizeof(struct pvctl_evtchn_alloc), .fn = op_evtchn_alloc},
+    [PVCTL_VCPU_LIST] = {sizeof(struct pvctl_domid), .fn = op_vcpu_list},
+    [PVCTL_PHYSINFO] = {0, .fn = op_physinfo},
+    [PVCTL_HVLOG_READ] = {sizeof(struct pvctl_log_req), .fn = op_hvlog},
+    [PVCTL_EVTCHN_HANDLE] = {0, .cfn = ctl_evtchn_handle},
+    [PVCTL_EVTCHN_BIND] = {sizeof(struct pvctl_evtchn_bind), .cfn = ctl_evtchn_bind},
+    [PVCTL_EVTCHN_BIND_UNBOUND] = {sizeof(struct pvctl_domid), .cfn = ctl_evtchn_bind_unbound},
+    [PVCTL_EVTCHN_UNBIND] = {sizeof(struct pvctl_port), .cfn = ctl_evtchn_unbind},
+    [PVCTL_EVTCHN_NOTIFY] = {sizeof(struct pvctl_port), .cfn = ctl_evtchn_notify},
+    [PVCTL_EVTCHN_REMOTE] = {sizeof(struct pvctl_port), .cfn = ctl_evtchn_remote},
+    [PVCTL_GNT_MAP] = {sizeof(struct pvctl_gnt_map), true, .cfn = ctl_gnt_map},
+    [PVCTL_GNT_UNMAP] = {sizeof(struct pvctl_gnt_unmap), true, .cfn = ctl_gnt_unmap},
+    [PVCTL_GNT_COPY] = {sizeof(struct pvctl_gnt_copy), true, .cfn = ctl_gnt_copy},
 };
 
 static int send_reply(int fd, int ret, const struct reply *r)
 {
-    struct pvctl_rsp h = {.ret = ret, .len = ret == 0 ? r->len : 0};
+    struct pvctl_rsp h = {.ret = ret, .len = r->len}; /* a failed op may still explain itself */
     struct iovec iov[2] = {{&h, sizeof h}, {r->buf, h.len}};
     char cbuf[CMSG_SPACE(sizeof(int))];
     struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
@@ -320,7 +327,7 @@ static int send_reply(int fd, int ret, const struct reply *r)
     return sendmsg(fd, &m, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-static int handle_one(int fd, uint8_t *in, size_t n, struct reply *r)
+static int handle_one(struct ctl_call *c, const uint8_t *in, size_t n)
 {
     struct pvctl_req h;
     if (n < sizeof h)
@@ -328,31 +335,77 @@ static int handle_one(int fd, uint8_t *in, size_t n, struct reply *r)
     memcpy(&h, in, sizeof h);
     if (h.len != n - sizeof h)
         return -EINVAL;
-    if (h.op >= PVCTL_OP_MAX || !ops[h.op].fn)
+    if (h.op >= PVCTL_OP_MAX || (!ops[h.op].fn && !ops[h.op].cfn))
         return -ENOSYS;
-    if (h.len != ops[h.op].in_size)
+    const struct op_entry *e = &ops[h.op];
+    if (e->varlen ? h.len < e->in_size : h.len != e->in_size)
         return -EINVAL;
-    return ops[h.op].fn(in + sizeof h, r); /* a returned fd is ours to close after sending */
+    c->in = in + sizeof h;
+    c->len = h.len;
+    if (e->cfn)
+        return e->cfn(c);
+    return e->fn(c->in, c->out); /* a returned fd is ours to close after sending */
+}
+
+/* One request packet and up to CTL_MAX_FDS fds with it. Bytes, 0 at EOF, or -errno. */
+static ssize_t recv_request(int fd, uint8_t *buf, size_t cap, struct ctl_call *c)
+{
+    char cbuf[CMSG_SPACE(CTL_MAX_FDS * sizeof(int))];
+    struct iovec iov = {buf, cap};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+                       .msg_controllen = sizeof cbuf};
+    ssize_t n = recvmsg(fd, &m, MSG_CMSG_CLOEXEC);
+    c->nfds = 0;
+    for (struct cmsghdr *h = n > 0 ? CMSG_FIRSTHDR(&m) : NULL; h; h = CMSG_NXTHDR(&m, h)) {
+        if (h->cmsg_level != SOL_SOCKET || h->cmsg_type != SCM_RIGHTS)
+            continue;
+        size_t k = (h->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t i = 0; i < k; i++) {
+            int f;
+            memcpy(&f, CMSG_DATA(h) + i * sizeof(int), sizeof f);
+            if (c->nfds < CTL_MAX_FDS)
+                c->fds[c->nfds++] = f;
+            else
+                close(f);
+        }
+    }
+    if (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+        return -EMSGSIZE;
+    return n < 0 ? -errno : n;
+}
+
+static void close_fds(struct ctl_call *c)
+{
+    for (unsigned i = 0; i < c->nfds; i++)
+        if (c->fds[i] >= 0)
+            close(c->fds[i]);
+    c->nfds = 0;
 }
 
 static void *client_thread(void *arg)
 {
     int fd = (int)(intptr_t)arg;
-    uint8_t *in = malloc(sizeof(struct pvctl_req) + PVCTL_MAX_PAYLOAD + 1);
+    size_t cap = sizeof(struct pvctl_req) + PVCTL_MAX_PAYLOAD + 1;
+    uint8_t *in = malloc(cap);
     uint8_t *outbuf = malloc(OUT_MAX);
-    while (in && outbuf) {
-        ssize_t n = recv(fd, in, sizeof(struct pvctl_req) + PVCTL_MAX_PAYLOAD + 1, 0);
-        if (n <= 0)
+    struct ctl_conn *conn = ctl_conn_new();
+    while (in && outbuf && conn) {
+        struct ctl_call c = {.conn = conn};
+        ssize_t n = recv_request(fd, in, cap, &c);
+        if (n == 0 || n == -ECONNRESET || (n < 0 && n != -EMSGSIZE))
             break;
         struct reply r = {.buf = outbuf, .len = 0, .fd = -1};
+        c.out = &r;
         memset(outbuf, 0, 256);
-        int ret = handle_one(fd, in, (size_t)n, &r);
+        int ret = n < 0 ? (int)n : handle_one(&c, in, (size_t)n);
+        close_fds(&c);
         int s = send_reply(fd, ret, &r);
         if (r.fd >= 0)
             close(r.fd);
         if (s < 0)
             break;
     }
+    ctl_conn_free(conn);
     free(in);
     free(outbuf);
     close(fd);

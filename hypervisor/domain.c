@@ -24,13 +24,46 @@ struct domain *domain_get(uint32_t domid)
     return d;
 }
 
-static void domain_free(struct domain *d)
+static struct domain g_dom0 = {.domid = 0, .name = "Domain-0"};
+
+struct domain *domain_get_any(uint32_t domid)
 {
+    if (domid != 0)
+        return domain_get(domid);
+    atomic_fetch_add(&g_dom0.refs, 1);
+    return &g_dom0;
+}
+
+int domain_dom0_init(void)
+{
+    atomic_init(&g_dom0.refs, 1); /* never reaches 0: domain 0 is never freed */
+    pthread_mutex_init(&g_dom0.lock, NULL);
+    pthread_cond_init(&g_dom0.state_cond, NULL);
+    return evtchn_init(&g_dom0, PVISOR_DOM0_PORTS);
+}
+
+/* What a destroyed domain no longer needs even while others still map its memory:
+ * vCPUs, the VM, its ports and the grant mappings it holds. Idempotent. */
+static void domain_release(struct domain *d)
+{
+    evtchn_teardown(d); /* first: afterwards no peer's send reaches our vCPUs */
+    gnttab_teardown(d);
     for (unsigned i = 0; i < d->max_vcpus; i++)
         if (d->vcpus[i])
             vcpu_destroy(d->vcpus[i]);
-    evtchn_teardown(d);
     sub_vm_destroy(d->vm);
+    d->vm = NULL;
+    for (unsigned i = 0; i < d->nr_xmap; i++)
+        munmap(d->xmap[i].host, PVISOR_PAGE_SIZE);
+    d->nr_xmap = 0;
+}
+
+static void domain_free(struct domain *d)
+{
+    domain_release(d);
+    gnttab_free(d);
+    if (d->gwin && d->gwin != MAP_FAILED)
+        munmap(d->gwin, PVISOR_MAPTRACK * PVISOR_PAGE_SIZE);
     if (d->mem && d->mem != MAP_FAILED)
         munmap(d->mem, d->mem_size);
     if (d->memfd >= 0)
@@ -44,7 +77,7 @@ static void domain_free(struct domain *d)
 
 void domain_put(struct domain *d)
 {
-    if (d && atomic_fetch_sub(&d->refs, 1) == 1)
+    if (d && atomic_fetch_sub(&d->refs, 1) == 1 && d != &g_dom0)
         domain_free(d);
 }
 
@@ -95,10 +128,19 @@ static int setup_memory(struct domain *d)
         d->populated[p / 8] |= (uint8_t)(1u << (p % 8));
     d->nr_pages = d->ram_pages;
     gmem_init_special(d);
+    /* the grant window: nothing mapped until a grant is (an access ends the guest) */
+    d->gwin_pfn = pages;
+    d->gwin = mmap(NULL, PVISOR_MAPTRACK * PVISOR_PAGE_SIZE, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (d->gwin == MAP_FAILED)
+        return -ENOMEM;
     int r = sub_vm_create(&d->vm);
-    if (r < 0)
-        return r;
-    return sub_vm_set_memory(d->vm, 0, 0, d->mem_size, d->mem);
+    if (r == 0)
+        r = sub_vm_set_memory(d->vm, SUB_SLOT_RAM, 0, d->mem_size, d->mem);
+    if (r == 0)
+        r = sub_vm_set_memory(d->vm, SUB_SLOT_GWIN, d->gwin_pfn << PVISOR_PAGE_SHIFT,
+                              PVISOR_MAPTRACK * PVISOR_PAGE_SIZE, d->gwin);
+    return r;
 }
 
 static int check_create(const struct pvctl_create *c)
@@ -142,6 +184,8 @@ static int domain_init(struct domain *d, const struct pvctl_create *c)
         r = setup_memory(d);
     if (r == 0)
         r = evtchn_init(d, c->max_evtchn_port ? c->max_evtchn_port + 1 : PVISOR_DEF_EVTCHN_PORTS);
+    if (r == 0)
+        r = gnttab_init(d, d->max_grant_frames);
     for (unsigned i = 0; r == 0 && i < d->max_vcpus; i++)
         r = vcpu_create(d, i);
     return r;
@@ -204,7 +248,7 @@ int domain_destroy(struct domain *d)
     for (unsigned i = 0; i < d->max_vcpus; i++)
         if (d->vcpus[i])
             vcpu_stop_and_join(d->vcpus[i]);
-    evtchn_teardown(d);
+    domain_release(d); /* its memory stays until the last grant mapping of it goes */
     char counts[512];
     hypercall_counts(d, counts, sizeof counts);
     hvlog("domain %u (%s) destroyed; hypercalls:%s", d->domid, d->name, counts[0] ? counts : " none");

@@ -31,8 +31,6 @@ int evtchn_init(struct domain *d, unsigned max_ports)
     if (!d->evtchn)
         return -ENOMEM;
     d->max_evtchn = max_ports;
-    for (unsigned i = 0; i < max_ports; i++)
-        d->evtchn[i].eventfd = -1;
     d->evtchn[0].state = ECS_RESERVED; /* port 0 is never handed out */
     return 0;
 }
@@ -58,6 +56,8 @@ static int alloc_port(struct domain *d)
 static void clear_bits(struct domain *d, unsigned port)
 {
     struct shared_info *s = domain_shinfo(d);
+    if (!s) /* domain 0: the owning process keeps its own bits */
+        return;
     __atomic_fetch_and(&s->evtchn_pending[port / BITS_PER_WORD],
                        ~(1UL << (port % BITS_PER_WORD)), __ATOMIC_SEQ_CST);
 }
@@ -77,15 +77,13 @@ void evtchn_set_pending(struct domain *d, unsigned port)
     struct shared_info *s = domain_shinfo(d);
     unsigned long bit = 1UL << (port % BITS_PER_WORD);
     unsigned word = port / BITS_PER_WORD;
+    if (d->domid == 0) {
+        dom0_evq_deliver(d->evtchn[port].q, port);
+        return;
+    }
     struct vcpu *v = vcpu_of(d, d->evtchn[port].notify_vcpu);
     if (!v)
         return;
-    if (d->evtchn[port].eventfd >= 0) {
-        uint64_t one = 1;
-        if (write(d->evtchn[port].eventfd, &one, sizeof one) < 0) {
-            /* the counter saturated: the reader has the event already */
-        }
-    }
     if (__atomic_fetch_or(&s->evtchn_pending[word], bit, __ATOMIC_SEQ_CST) & bit)
         return;
     bool wake = atomic_load(&v->blocked); /* pollers wake even for masked ports */
@@ -128,7 +126,7 @@ static void close_port_locked(struct domain *d, unsigned port)
         d->virq_port[c->notify_vcpu][c->virq] = 0;
     if (c->state == ECS_INTERDOMAIN) {
         uint32_t rdom = c->remote_dom, rport = c->remote_port;
-        struct domain *rd = rdom == d->domid ? d : domain_get(rdom);
+        struct domain *rd = rdom == d->domid ? d : domain_get_any(rdom);
         if (rd == d) {
             if (port_valid(d, rport) && d->evtchn[rport].state == ECS_INTERDOMAIN) {
                 d->evtchn[rport].state = ECS_UNBOUND;
@@ -146,10 +144,7 @@ static void close_port_locked(struct domain *d, unsigned port)
             domain_put(rd);
         }
     }
-    if (c->eventfd >= 0)
-        close(c->eventfd);
     memset(c, 0, sizeof *c);
-    c->eventfd = -1;
     clear_bits(d, port);
 }
 
@@ -182,8 +177,10 @@ int evtchn_close(struct domain *d, unsigned port)
     return r;
 }
 
-/* Binds a new local port of ld to rd's unbound port rport (Xen's bind_interdomain). */
-int evtchn_bind_interdomain(struct domain *ld, struct domain *rd, unsigned rport, unsigned *lport)
+/* Binds a new local port of ld (owned by q if ld is domain 0) to rd's unbound port
+ * rport, as Xen's bind_interdomain. */
+static int bind_interdomain(struct domain *ld, struct domain *rd, unsigned rport,
+                            struct dom0_evq *q, unsigned *lport)
 {
     struct domain *first = ld->domid <= rd->domid ? ld : rd, *second = first == ld ? rd : ld;
     pthread_mutex_lock(&g_pair_lock);
@@ -197,7 +194,7 @@ int evtchn_bind_interdomain(struct domain *ld, struct domain *rd, unsigned rport
         r = p;
         if (p > 0) {
             ld->evtchn[p] = (struct evtchn){.state = ECS_INTERDOMAIN, .remote_dom = (uint16_t)rd->domid,
-                                            .remote_port = rport, .eventfd = -1};
+                                            .remote_port = rport, .q = q};
             rc->state = ECS_INTERDOMAIN;
             rc->remote_dom = (uint16_t)ld->domid;
             rc->remote_port = (uint32_t)p;
@@ -211,6 +208,11 @@ int evtchn_bind_interdomain(struct domain *ld, struct domain *rd, unsigned rport
     pthread_mutex_unlock(&first->lock);
     pthread_mutex_unlock(&g_pair_lock);
     return r;
+}
+
+int evtchn_bind_interdomain(struct domain *ld, struct domain *rd, unsigned rport, unsigned *lport)
+{
+    return bind_interdomain(ld, rd, rport, NULL, lport);
 }
 
 int evtchn_send(struct domain *d, unsigned port)
@@ -229,7 +231,7 @@ int evtchn_send(struct domain *d, unsigned port)
     pthread_mutex_unlock(&d->lock);
     if (r < 0 || c.state != ECS_INTERDOMAIN)
         return r;
-    struct domain *rd = c.remote_dom == d->domid ? d : domain_get(c.remote_dom);
+    struct domain *rd = c.remote_dom == d->domid ? d : domain_get_any(c.remote_dom);
     if (!rd)
         return 0;
     pthread_mutex_lock(&rd->lock);
@@ -254,7 +256,7 @@ int evtchn_bind_virq(struct domain *d, unsigned virq, unsigned vcpu, unsigned *p
     int r = d->virq_port[vcpu][virq] ? -EEXIST : alloc_port(d);
     if (r > 0) {
         d->evtchn[r] = (struct evtchn){.state = ECS_VIRQ, .virq = (uint8_t)virq,
-                                       .notify_vcpu = (uint16_t)vcpu, .eventfd = -1};
+                                       .notify_vcpu = (uint16_t)vcpu};
         d->virq_port[vcpu][virq] = (uint16_t)r;
         *port = (unsigned)r;
         r = 0;
@@ -270,7 +272,7 @@ int evtchn_bind_ipi(struct domain *d, unsigned vcpu, unsigned *port)
     pthread_mutex_lock(&d->lock);
     int r = alloc_port(d);
     if (r > 0) {
-        d->evtchn[r] = (struct evtchn){.state = ECS_IPI, .notify_vcpu = (uint16_t)vcpu, .eventfd = -1};
+        d->evtchn[r] = (struct evtchn){.state = ECS_IPI, .notify_vcpu = (uint16_t)vcpu};
         *port = (unsigned)r;
         r = 0;
     }
@@ -358,4 +360,51 @@ bool evtchn_port_pending(struct domain *d, unsigned port)
     struct shared_info *s = domain_shinfo(d);
     return __atomic_load_n(&s->evtchn_pending[port / BITS_PER_WORD], __ATOMIC_SEQ_CST) &
            (1UL << (port % BITS_PER_WORD));
+}
+
+/* ---- domain 0's ports: owned by dom0 processes' handles ---------------------------- */
+
+int evtchn_dom0_bind(struct dom0_evq *q, struct domain *rd, unsigned rport, unsigned *lport)
+{
+    struct domain *d0 = domain_get_any(0);
+    int r = bind_interdomain(d0, rd, rport, q, lport);
+    domain_put(d0);
+    return r;
+}
+
+int evtchn_dom0_alloc(struct dom0_evq *q, domid_t remote, unsigned *lport)
+{
+    struct domain *d0 = domain_get_any(0);
+    int r = evtchn_alloc_unbound(d0, remote, lport);
+    if (r == 0) {
+        pthread_mutex_lock(&d0->lock);
+        d0->evtchn[*lport].q = q;
+        pthread_mutex_unlock(&d0->lock);
+    }
+    domain_put(d0);
+    return r;
+}
+
+bool evtchn_dom0_owned(struct dom0_evq *q, unsigned port)
+{
+    struct domain *d0 = domain_get_any(0);
+    pthread_mutex_lock(&d0->lock);
+    bool own = port_valid(d0, port) && d0->evtchn[port].q == q &&
+               d0->evtchn[port].state != ECS_FREE;
+    pthread_mutex_unlock(&d0->lock);
+    domain_put(d0);
+    return own;
+}
+
+void evtchn_dom0_release(struct dom0_evq *q)
+{
+    struct domain *d0 = domain_get_any(0);
+    pthread_mutex_lock(&g_pair_lock);
+    pthread_mutex_lock(&d0->lock);
+    for (unsigned p = 1; p < d0->max_evtchn; p++)
+        if (d0->evtchn[p].q == q && d0->evtchn[p].state != ECS_FREE)
+            close_port_locked(d0, p);
+    pthread_mutex_unlock(&d0->lock);
+    pthread_mutex_unlock(&g_pair_lock);
+    domain_put(d0);
 }

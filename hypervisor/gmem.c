@@ -1,15 +1,22 @@
 /* gmem.c: guest memory access: the one checked translate, page-table walks and guest copies. */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "pvisord.h"
 
 
 void *gmem_ptr(struct domain *d, uint64_t gpa, uint64_t len)
 {
-    if (gpa >= d->mem_size || len > d->mem_size - gpa)
+    if (gpa < d->mem_size && len <= d->mem_size - gpa)
+        return d->mem + gpa;
+    uint64_t off = gpa & (PVISOR_PAGE_SIZE - 1);
+    if (len > PVISOR_PAGE_SIZE - off)
         return NULL;
-    return d->mem + gpa;
+    for (unsigned i = 0; i < d->nr_xmap; i++) /* add_to_physmap targets above RAM */
+        if (d->xmap[i].gfn == gpa >> PVISOR_PAGE_SHIFT)
+            return d->xmap[i].host + off;
+    return NULL;
 }
 
 static int read_pte(struct domain *d, uint64_t table, unsigned idx, uint64_t *pte)
@@ -21,32 +28,60 @@ static int read_pte(struct domain *d, uint64_t table, unsigned idx, uint64_t *pt
     return 0;
 }
 
-/* 4-level walk; PV guests run at CPL3, so every level must allow user access. */
+struct pt_leaf {
+    uint64_t ma;  /* machine address of the last entry read */
+    uint64_t pte; /* its value */
+    int level;    /* 0 = L1, 1 = L2 (2 MiB page), 2 = L3 (1 GiB page) */
+};
+
+/* The one 4-level walk of a PV guest's tables: stops at the L1 entry or a superpage.
+ * Upper levels must be present and, with `user`, allow user (and write) access. */
+static int pt_walk(struct domain *d, uint64_t cr3, uint64_t va, bool user, bool write,
+                   struct pt_leaf *leaf)
+{
+    if (va >> 47) /* upper-half addresses are unusable on this substrate */
+        return -EFAULT;
+    uint64_t table = cr3 & PTE_ADDR;
+    for (int level = 3; level >= 0; level--) {
+        unsigned idx = (unsigned)((va >> (12 + 9 * level)) & 511);
+        leaf->ma = table + idx * 8ULL;
+        leaf->level = level;
+        if (read_pte(d, table, idx, &leaf->pte) < 0)
+            return -EFAULT;
+        if (level == 0)
+            return 0;
+        uint64_t pte = leaf->pte;
+        if (!(pte & PTE_P) || (user && (!(pte & PTE_US) || (write && !(pte & PTE_RW)))))
+            return -EFAULT;
+        if (level < 3 && (pte & PTE_PS))
+            return 0;
+        table = pte & PTE_ADDR;
+    }
+    return 0;
+}
+
 int gva_to_gpa(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
 {
     if (!v->pv64) {
         *gpa = gva;
         return 0;
     }
-    uint64_t top = gva >> 47;
-    if (top != 0) /* upper-half addresses are unusable on this substrate */
+    struct pt_leaf l;
+    if (pt_walk(v->d, v->cr3, gva, true, write, &l) < 0)
         return -EFAULT;
-    uint64_t entry = v->cr3;
-    for (int level = 3; level >= 0; level--) {
-        unsigned idx = (unsigned)((gva >> (12 + 9 * level)) & 511);
-        uint64_t pte;
-        if (read_pte(v->d, entry, idx, &pte) < 0)
-            return -EFAULT;
-        if (!(pte & PTE_P) || !(pte & PTE_US) || (write && !(pte & PTE_RW)))
-            return -EFAULT;
-        if (level > 0 && level < 3 && (pte & PTE_PS)) {
-            uint64_t span = 1ULL << (12 + 9 * level);
-            *gpa = (pte & PTE_ADDR & ~(span - 1)) | (gva & (span - 1));
-            return 0;
-        }
-        entry = pte;
-    }
-    *gpa = (entry & PTE_ADDR) | (gva & 0xfff);
+    if (!(l.pte & PTE_P) || !(l.pte & PTE_US) || (write && !(l.pte & PTE_RW)))
+        return -EFAULT;
+    uint64_t span = 1ULL << (12 + 9 * l.level);
+    *gpa = (l.pte & PTE_ADDR & ~(span - 1)) | (gva & (span - 1));
+    return 0;
+}
+
+int pv_l1e_addr(struct vcpu *v, uint64_t va, uint64_t *ma)
+{
+    struct pt_leaf l;
+    if (pt_walk(v->d, v->cr3, va, false, false, &l) < 0 || l.level != 0)
+        return -EINVAL;
+    *ma = l.ma;
     return 0;
 }
 
@@ -89,6 +124,11 @@ int copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len)
 static uint64_t special_gpa(struct domain *d, unsigned idx)
 {
     return (d->special_pfn + idx) << PVISOR_PAGE_SHIFT;
+}
+
+uint64_t gmem_special_pfn(struct domain *d, unsigned idx)
+{
+    return d->special_pfn + idx;
 }
 
 void gmem_init_special(struct domain *d)
@@ -137,4 +177,80 @@ struct vcpu_info *vcpu_vinfo(struct vcpu *v)
     if (v->vcpu_info_gpa)
         return gmem_ptr(v->d, v->vcpu_info_gpa, sizeof(struct vcpu_info));
     return &domain_shinfo(v->d)->vcpu_info[v->id];
+}
+
+/* ---- grant window and add_to_physmap targets --------------------------------------- */
+
+int gmem_window_map(struct domain *d, unsigned slot, struct domain *src, uint64_t frame, bool ro)
+{
+    if (slot >= PVISOR_MAPTRACK || frame >= src->mem_size >> PVISOR_PAGE_SHIFT)
+        return -EINVAL;
+    int prot = PROT_READ | (ro ? 0 : PROT_WRITE);
+    void *at = d->gwin + (uint64_t)slot * PVISOR_PAGE_SIZE;
+    if (mmap(at, PVISOR_PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED, src->memfd,
+             (off_t)(frame << PVISOR_PAGE_SHIFT)) == MAP_FAILED)
+        return -errno;
+    return 0;
+}
+
+void gmem_window_unmap(struct domain *d, unsigned slot)
+{
+    void *at = d->gwin + (uint64_t)slot * PVISOR_PAGE_SIZE;
+    /* an access by the guest now ends it with a report, never reaches the old frame */
+    mmap(at, PVISOR_PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
+         -1, 0);
+}
+
+static int xmap_slot(struct domain *d, uint64_t gfn)
+{
+    for (unsigned i = 0; i < d->nr_xmap; i++)
+        if (d->xmap[i].gfn == gfn)
+            return (int)i;
+    return -1;
+}
+
+/* gfn beyond the domain's memory: a one-page memslot of its own. */
+static int map_special_outside(struct domain *d, uint64_t gfn, unsigned special)
+{
+    int i = xmap_slot(d, gfn);
+    if (i < 0) {
+        if (d->nr_xmap == PVISOR_XMAP_MAX)
+            return -ENOSPC;
+        i = (int)d->nr_xmap;
+    }
+    uint8_t *host = mmap(NULL, PVISOR_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, d->memfd,
+                         (off_t)(gmem_special_pfn(d, special) << PVISOR_PAGE_SHIFT));
+    if (host == MAP_FAILED)
+        return -errno;
+    int r = sub_vm_set_memory(d->vm, SUB_SLOT_XMAP + (unsigned)i, gfn << PVISOR_PAGE_SHIFT,
+                              PVISOR_PAGE_SIZE, host);
+    if (r < 0) {
+        munmap(host, PVISOR_PAGE_SIZE);
+        return r;
+    }
+    if ((unsigned)i < d->nr_xmap)
+        munmap(d->xmap[i].host, PVISOR_PAGE_SIZE);
+    else
+        d->nr_xmap++;
+    d->xmap[i].gfn = gfn;
+    d->xmap[i].special = special;
+    d->xmap[i].host = host;
+    return 0;
+}
+
+int gmem_map_special(struct domain *d, uint64_t gfn, unsigned special)
+{
+    uint64_t target = gmem_special_pfn(d, special);
+    if (gfn == target)
+        return 0; /* already there: the hypervisor-owned frames sit after RAM */
+    if (gfn >= d->special_pfn && gfn < d->special_pfn + PVISOR_NR_SPECIAL + PVISOR_MAPTRACK)
+        return -EINVAL; /* would hide another hypervisor-owned frame or the grant window */
+    if (gfn >= d->special_pfn)
+        return map_special_outside(d, gfn, special);
+    /* inside RAM: the frame replaces the RAM page there, for the guest and for us */
+    void *at = d->mem + (gfn << PVISOR_PAGE_SHIFT);
+    if (mmap(at, PVISOR_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, d->memfd,
+             (off_t)(target << PVISOR_PAGE_SHIFT)) == MAP_FAILED)
+        return -errno;
+    return 0;
 }

@@ -31,7 +31,7 @@ static long op_bind_interdomain(struct vcpu *v, uint64_t arg)
     if (copy_from_guest(v, &a, arg, sizeof a))
         return -EFAULT;
     domid_t rdom = a.remote_dom == DOMID_SELF ? (domid_t)v->d->domid : a.remote_dom;
-    struct domain *rd = rdom == v->d->domid ? v->d : domain_get(rdom);
+    struct domain *rd = rdom == v->d->domid ? v->d : domain_get_any(rdom);
     if (!rd)
         return -ESRCH;
     unsigned lport;

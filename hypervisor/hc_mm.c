@@ -145,6 +145,38 @@ static long reservation_query(struct vcpu *v, unsigned op, uint64_t arg)
     return (long)v->d->max_pages - 1; /* maximum_gpfn */
 }
 
+/* Places shared_info or a grant frame at any guest frame (PVH guests need this; PV
+ * guests may use it too). Grant frames beyond the table's size grow it, as in Xen. */
+static long add_to_physmap(struct vcpu *v, uint64_t arg)
+{
+    struct xen_add_to_physmap x;
+    if (copy_from_guest(v, &x, arg, sizeof x))
+        return -EFAULT;
+    if (!is_self(v, x.domid))
+        return -EPERM;
+    struct domain *d = v->d;
+    unsigned special;
+    if (x.space == XENMAPSPACE_shared_info) {
+        if (x.idx != 0)
+            return -EINVAL;
+        special = PVISOR_SPECIAL_SHINFO;
+    } else if (x.space == XENMAPSPACE_grant_table) {
+        if ((x.idx & XENMAPIDX_grant_table_status) || x.idx >= d->gt.max_frames)
+            return -EINVAL; /* no status frames with v1 */
+        int r = gnttab_grow(d, (unsigned)x.idx + 1);
+        if (r < 0)
+            return r;
+        special = PVISOR_SPECIAL_GNTTAB + (unsigned)x.idx;
+    } else
+        return -ENOSYS;
+    pthread_mutex_lock(&d->lock);
+    int r = gmem_map_special(d, x.gpfn, special);
+    pthread_mutex_unlock(&d->lock);
+    if (r == 0)
+        gmem_pt_sync(d);
+    return r;
+}
+
 long hc_memory_op(struct vcpu *v, const struct hc_args *a)
 {
     unsigned op = (unsigned)(a->a[0] & 0x3f); /* the upper bits carry continuation state */
@@ -161,6 +193,8 @@ long hc_memory_op(struct vcpu *v, const struct hc_args *a)
         return (long)v->d->max_pages;
     case XENMEM_memory_map:
         return memory_map(v, a->a[1]);
+    case XENMEM_add_to_physmap:
+        return add_to_physmap(v, a->a[1]);
     case XENMEM_machine_memory_map:
     case XENMEM_set_memory_map:
         return -EPERM;
@@ -214,26 +248,10 @@ long hc_mmu_update(struct vcpu *v, const struct hc_args *a)
     return rc;
 }
 
-/* Finds the machine address of va's L1 entry in the current page tables. */
-static int l1e_addr(struct vcpu *v, uint64_t va, uint64_t *ma)
-{
-    if (va >> 47)
-        return -EINVAL;
-    uint64_t table = v->cr3 & PTE_ADDR;
-    for (int level = 3; level >= 1; level--) {
-        uint64_t *e = gmem_ptr(v->d, table + ((va >> (12 + 9 * level)) & 511) * 8, 8);
-        if (!e || !(*e & PTE_P) || (level < 3 && (*e & PTE_PS)))
-            return -EINVAL;
-        table = *e & PTE_ADDR;
-    }
-    *ma = table + ((va >> 12) & 511) * 8;
-    return 0;
-}
-
 long hc_update_va_mapping(struct vcpu *v, const struct hc_args *a)
 {
     uint64_t ma;
-    int r = l1e_addr(v, a->a[0], &ma);
+    int r = pv_l1e_addr(v, a->a[0], &ma);
     if (r == 0)
         r = write_pte(v->d, ma, a->a[1]);
     if (r == 0)

@@ -21,6 +21,7 @@ static const struct hc_entry hc_table[NR_HYPERCALLS] = {
     [__HYPERVISOR_set_timer_op] = {"set_timer_op", hc_set_timer_op, 0},
     [__HYPERVISOR_xen_version] = {"xen_version", hc_xen_version, 0},
     [__HYPERVISOR_console_io] = {"console_io", hc_console_io, 0},
+    [__HYPERVISOR_grant_table_op] = {"grant_table_op", hc_grant_table_op, 0},
     [__HYPERVISOR_vm_assist] = {"vm_assist", hc_vm_assist, 0},
     [__HYPERVISOR_iret] = {"iret", hc_iret, HCF_NOREG},
     [__HYPERVISOR_vcpu_op] = {"vcpu_op", hc_vcpu_op, 0},

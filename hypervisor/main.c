@@ -93,6 +93,8 @@ int main(int argc, char **argv)
     if (logbuf_init(&g_hvlog, 1 << 20) < 0)
         return 1;
     int r = sub_init();
+    if (r == 0)
+        r = domain_dom0_init();
     if (r < 0) {
         fprintf(stderr, "pvisord: cannot use /dev/kvm: %s\n%s", strerror(-r),
                 r == -ENOENT ? "pvisord: load the kvm module (modprobe kvm_intel / kvm_amd) or "

@@ -51,6 +51,9 @@
 #define PVISOR_DEF_EVTCHN_PORTS 1024
 #define PVISOR_MAX_EVTCHN_PORTS 4096 /* 2-level ABI on x86-64: 64 x 64 */
 #define PVISOR_SYSCTL_DOMCTL_VERSION 0x15 /* Xen 4.17's sysctl and domctl interface */
+#define PVISOR_DOM0_PORTS   16384 /* domain 0's ports (dom0 processes), see ctl_wire.h */
+#define PVISOR_MAPTRACK     1024  /* grant maps one guest may hold = its grant window pages */
+#define PVISOR_XMAP_MAX     64    /* add_to_physmap targets outside the domain's memory */
 #define PVISOR_PAGE_SHIFT   12
 #define PVISOR_PAGE_SIZE    4096ULL
 
@@ -81,13 +84,45 @@ void domlog(struct domain *d, const char *fmt, ...) __attribute__((format(printf
 /* ---- event channels (evtchn.c) --------------------------------------------- */
 enum evtchn_state { ECS_FREE = 0, ECS_RESERVED, ECS_UNBOUND, ECS_INTERDOMAIN, ECS_VIRQ, ECS_IPI };
 
+struct dom0_evq;
+
 struct evtchn {
     uint8_t state;       /* enum evtchn_state */
     uint8_t virq;        /* ECS_VIRQ */
     uint16_t notify_vcpu;
     uint16_t remote_dom; /* ECS_UNBOUND: allowed remote; ECS_INTERDOMAIN: peer */
     uint32_t remote_port;
-    int eventfd;         /* dom0-process end: signalled on delivery (-1 if none) */
+    struct dom0_evq *q;  /* domain 0 only: the dom0 process's handle that owns the port */
+};
+
+/* ---- grant tables (gnttab.c) ------------------------------------------------ */
+/* Per-ref state while a grant is mapped (Xen's active entry). */
+struct gnt_active {
+    uint32_t pin_ro;   /* read-only mappings */
+    uint32_t pin_rw;   /* writable mappings */
+    uint16_t domid;    /* the one domain mapping it while pinned */
+    uint16_t pad;
+    uint32_t pad2;
+    uint64_t frame;    /* the granter's frame, fixed while pinned */
+};
+
+/* One grant mapping held by a guest (its handle is the index). */
+struct gnt_maptrack {
+    struct domain *gd; /* granting domain (a reference is held); NULL = free slot */
+    uint32_t ref;
+    uint8_t readonly;
+    uint8_t has_pte;   /* host_map: pte_ma holds the PTE we wrote */
+    uint8_t busy;      /* being unmapped */
+    uint64_t pte_ma;
+};
+
+struct gnttab {
+    uint32_t nr_frames;          /* grant frames in use (entries = nr_frames * 512) */
+    uint32_t max_frames;
+    uint32_t version;            /* always 1 */
+    struct gnt_active *active[PVISOR_MAX_GNT_FRAMES]; /* 512 each, allocated with the frame */
+    struct gnt_maptrack *maptrack; /* PVISOR_MAPTRACK entries, allocated on first map */
+    uint32_t nr_maps;
 };
 
 /* ---- vCPUs (vcpu.c) -------------------------------------------------------- */
@@ -173,6 +208,15 @@ struct domain {
     uint64_t hypercall_page_gpfn;
     uint64_t vm_assist;
     uint32_t max_grant_frames;
+    struct gnttab gt;            /* under lock */
+    uint8_t *gwin;               /* grant window: PVISOR_MAPTRACK pages after the special frames */
+    uint64_t gwin_pfn;           /* its first guest frame */
+    struct {                     /* add_to_physmap targets outside the memslot of RAM */
+        uint64_t gfn;
+        uint32_t special;        /* index of the hypervisor-owned frame mapped there */
+        uint8_t *host;
+    } xmap[PVISOR_XMAP_MAX];
+    unsigned nr_xmap;
     struct logbuf log;           /* console_io output + crash reports */
     char conline[160];           /* partial console line for the hypervisor log */
     size_t conline_len;
@@ -183,6 +227,10 @@ struct domain {
 
 /* Look up a live domain and take a reference (domain_put releases). NULL if absent. */
 struct domain *domain_get(uint32_t domid);
+/* As domain_get, and 0 gives domain 0 (the dom0 processes' event channels and grants;
+ * it has no memory or vCPUs and is never destroyed). */
+struct domain *domain_get_any(uint32_t domid);
+int domain_dom0_init(void);
 void domain_put(struct domain *d);
 /* Creates a domain (paused, no vCPU context). 0 or -errno; *out holds a reference. */
 int domain_create(const struct pvctl_create *c, struct domain **out);
@@ -214,6 +262,14 @@ void gmem_init_special(struct domain *d);
 int gmem_install_hv_slot(struct domain *d, uint64_t cr3);
 /* Makes VMM-side page-table writes visible to the substrate's shadow MMU. */
 void gmem_pt_sync(struct domain *d);
+/* Guest frame of hypervisor-owned frame idx (PVISOR_SPECIAL_*). */
+uint64_t gmem_special_pfn(struct domain *d, unsigned idx);
+/* Grant window: page slot of d's window shows frame `frame` of domain src (read-only if
+ * ro), or nothing again. 0 or -errno. */
+int gmem_window_map(struct domain *d, unsigned slot, struct domain *src, uint64_t frame, bool ro);
+void gmem_window_unmap(struct domain *d, unsigned slot);
+/* Makes guest frame gfn show hypervisor-owned frame `special` (add_to_physmap). 0/-errno. */
+int gmem_map_special(struct domain *d, uint64_t gfn, unsigned special);
 struct shared_info *domain_shinfo(struct domain *d);
 struct vcpu_info *vcpu_vinfo(struct vcpu *v);
 
@@ -261,6 +317,45 @@ int evtchn_status(struct domain *d, unsigned port, struct evtchn_status *st);
 int evtchn_reset(struct domain *d);
 bool evtchn_port_pending(struct domain *d, unsigned port);
 
+/* Domain 0's ports belong to dom0 processes (ctl_dom0.c): delivery sets a bit in the
+ * owning handle's shared page and wakes its eventfd. */
+void dom0_evq_deliver(struct dom0_evq *q, unsigned port);
+/* Closes every domain-0 port owned by q. */
+void evtchn_dom0_release(struct dom0_evq *q);
+/* Binds a domain-0 port to rd's port rport (dom0 end owned by q). 0 or -errno. */
+int evtchn_dom0_bind(struct dom0_evq *q, struct domain *rd, unsigned rport, unsigned *lport);
+/* An unbound domain-0 port that `remote` may bind. */
+int evtchn_dom0_alloc(struct dom0_evq *q, domid_t remote, unsigned *lport);
+/* True if domain-0 port `port` is owned by q (under dom0's lock). */
+bool evtchn_dom0_owned(struct dom0_evq *q, unsigned port);
+
+/* ---- grant tables (gnttab.c): Xen's v1 semantics, locks taken inside ------------ */
+int gnttab_init(struct domain *d, unsigned max_frames);
+/* Drops every mapping d holds (unpinning the granters); frees the tables. */
+void gnttab_teardown(struct domain *d);
+/* Frees the per-ref state when the domain itself goes. */
+void gnttab_free(struct domain *d);
+/* Grows the table to nr frames (never shrinks). 0, -EINVAL over max_frames, -ENOMEM. */
+int gnttab_grow(struct domain *d, unsigned nr);
+/* The shared entry of ref (NULL if ref is beyond the table). Lock held. */
+struct grant_entry_v1 *gnttab_entry(struct domain *gd, uint32_t ref);
+/* Pins gd's grant ref for a mapping by domain `mapper` (GNTST_* result): checks the
+ * entry (permit_access, domid, readonly), sets GTF_reading/GTF_writing, returns the
+ * frame. */
+int gnttab_pin(struct domain *gd, uint32_t ref, domid_t mapper, bool readonly, uint64_t *frame);
+/* Undoes one gnttab_pin(); clears GTF_writing / GTF_reading when the last goes. */
+void gnttab_unpin(struct domain *gd, uint32_t ref, bool readonly);
+/* Validates one side of a copy: ref in gd granted to `user` (writable if write) and
+ * offset+len inside the page; on GNTST_okay *p points at the bytes and the grant is
+ * pinned until gnttab_copy_done(). */
+int gnttab_copy_claim(struct domain *gd, uint32_t ref, domid_t user, bool write, unsigned offset,
+                      unsigned len, uint8_t **p);
+void gnttab_copy_done(struct domain *gd, uint32_t ref, bool write);
+/* Maptrack of a guest: a free handle (or -1), and release of a handle. Lock held. */
+int gnttab_maptrack_get(struct domain *d);
+/* Logs the active entries (GNTTABOP_dump_table). */
+void gnttab_dump(struct domain *d);
+
 /* ---- hypercalls (hypercall.c, hc_*.c) --------------------------------------- */
 struct hc_args {
     uint64_t a[6];
@@ -299,6 +394,9 @@ long hc_mmuext_op(struct vcpu *v, const struct hc_args *a);
 long hc_multicall(struct vcpu *v, const struct hc_args *a);
 long hc_priv_op(struct vcpu *v, const struct hc_args *a);
 long hc_hvm_op(struct vcpu *v, const struct hc_args *a);
+long hc_grant_table_op(struct vcpu *v, const struct hc_args *a);
+/* Finds the machine address of va's L1 entry in v's page tables. 0 or -EINVAL. */
+int pv_l1e_addr(struct vcpu *v, uint64_t va, uint64_t *ma);
 /* True if va is canonical (bits 63..47 equal). */
 bool is_canonical(uint64_t va);
 

@@ -38,6 +38,11 @@ struct sub_exit {
     uint32_t suberror;
 };
 
+/* Memslots: 0 = RAM + hypervisor-owned frames, 1 = grant window, 32.. = add_to_physmap
+ * targets outside both (the substrate keeps one more slot of its own for flushes). */
+#define SUB_SLOT_RAM   0
+#define SUB_SLOT_GWIN  1
+#define SUB_SLOT_XMAP  32
 #define SUB_HCALL_PORT 0x5a   /* `out %eax,$0x5a` in every hypercall stub */
 #define SUB_KICK_SIGNAL SIGUSR1 /* delivered to a vCPU thread: its run returns KICKED */
 

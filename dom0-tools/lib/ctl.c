@@ -90,16 +90,35 @@ const char *pvctl_get_rundir(const struct pvctl *c)
     return c->rundir;
 }
 
-static int send_request(struct pvctl *c, uint32_t op, const void *in, uint32_t inlen)
+static int send_request(struct pvctl *c, uint32_t op, const void *in, uint32_t inlen,
+                        const int *fds, unsigned nfds)
 {
     struct pvctl_req req = {.op = op, .len = inlen};
+    union {
+        char b[CMSG_SPACE(PVCTL_MAX_REQ_FDS * sizeof(int))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {.iov_base = c->buf, .iov_len = PVCTL_HDR_LEN + inlen};
+    struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
     ssize_t n;
 
     memcpy(c->buf, &req, sizeof(req));
     if (inlen)
         memcpy(c->buf + PVCTL_HDR_LEN, in, inlen);
+    if (nfds) {
+        struct cmsghdr *cm;
+
+        memset(&ctl, 0, sizeof(ctl));
+        mh.msg_control = ctl.b;
+        mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+        cm = CMSG_FIRSTHDR(&mh);
+        cm->cmsg_level = SOL_SOCKET;
+        cm->cmsg_type = SCM_RIGHTS;
+        cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+        memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+    }
     do {
-        n = send(c->fd, c->buf, PVCTL_HDR_LEN + inlen, MSG_NOSIGNAL);
+        n = sendmsg(c->fd, &mh, MSG_NOSIGNAL);
     } while (n < 0 && errno == EINTR);
     if (n < 0)
         return errno == EPIPE ? -ECONNRESET : -errno;
@@ -183,6 +202,12 @@ static int unpack_answer(struct pvctl *c, size_t n, void *out, uint32_t outcap, 
 int pvctl_call(struct pvctl *c, uint32_t op, const void *in, uint32_t inlen, void *out,
                uint32_t outcap, uint32_t *outlen, int *fd_out)
 {
+    return pvctl_call_fds(c, op, in, inlen, NULL, 0, out, outcap, outlen, fd_out);
+}
+
+int pvctl_call_fds(struct pvctl *c, uint32_t op, const void *in, uint32_t inlen, const int *fds,
+                   unsigned nfds, void *out, uint32_t outcap, uint32_t *outlen, int *fd_out)
+{
     ssize_t n;
     int ret, fd;
 
@@ -190,9 +215,10 @@ int pvctl_call(struct pvctl *c, uint32_t op, const void *in, uint32_t inlen, voi
         *fd_out = -1;
     if (outlen)
         *outlen = 0;
-    if (inlen > PVCTL_MAX_PAYLOAD || (inlen && !in) || (outcap && !out))
+    if (inlen > PVCTL_MAX_PAYLOAD || (inlen && !in) || (outcap && !out) ||
+        nfds > PVCTL_MAX_REQ_FDS)
         return -EINVAL;
-    ret = send_request(c, op, in, inlen);
+    ret = send_request(c, op, in, inlen, fds, nfds);
     if (ret)
         return ret;
     n = recv_answer(c, &fd);

@@ -56,6 +56,12 @@ const char *pvctl_get_rundir(const struct pvctl *c);
 int pvctl_call(struct pvctl *c, uint32_t op, const void *in, uint32_t inlen, void *out,
                uint32_t outcap, uint32_t *outlen, int *fd_out);
 
+/* As pvctl_call(), and the request carries nfds (<= PVCTL_MAX_REQ_FDS) descriptors with
+ * SCM_RIGHTS (the caller keeps its own copies). */
+#define PVCTL_MAX_REQ_FDS 3
+int pvctl_call_fds(struct pvctl *c, uint32_t op, const void *in, uint32_t inlen, const int *fds,
+                   unsigned nfds, void *out, uint32_t outcap, uint32_t *outlen, int *fd_out);
+
 /* A human-readable message for err (negative or positive errno), worded for what the
  * control socket means by it (e.g. -ESRCH "no such domain"). Static storage. */
 const char *pvctl_strerror(int err);

@@ -51,6 +51,16 @@ enum pvctl_op {
     PVCTL_VCPU_LIST,             /* in: pvctl_domid            out: pvctl_vcpuinfo[]   */
     PVCTL_PHYSINFO,              /* in: -                      out: pvctl_physinfo     */
     PVCTL_HVLOG_READ,            /* in: pvctl_log_req (domid ignored) out: pvctl_log_rsp + bytes */
+    /* dom0 processes as domain 0 (state belongs to the connection, released on close) */
+    PVCTL_EVTCHN_HANDLE,         /* in: - + 3 fds (page memfd, ready eventfd, kick eventfd) */
+    PVCTL_EVTCHN_BIND,           /* in: pvctl_evtchn_bind      out: pvctl_port (dom0's)  */
+    PVCTL_EVTCHN_BIND_UNBOUND,   /* in: pvctl_domid (the guest) out: pvctl_port          */
+    PVCTL_EVTCHN_UNBIND,         /* in: pvctl_port             out: -                    */
+    PVCTL_EVTCHN_NOTIFY,         /* in: pvctl_port             out: - (synchronous send) */
+    PVCTL_EVTCHN_REMOTE,         /* in: pvctl_port             out: pvctl_evtchn_bind    */
+    PVCTL_GNT_MAP,               /* in: pvctl_gnt_map + u32 refs[] out: pvctl_gnt_mapped[] + fd */
+    PVCTL_GNT_UNMAP,             /* in: pvctl_gnt_unmap + u32 handles[] out: -           */
+    PVCTL_GNT_COPY,              /* in: pvctl_gnt_copy + segs[] + bytes out: i16 status[] + bytes */
     PVCTL_OP_MAX
 };
 
@@ -180,6 +190,69 @@ struct pvctl_evtchn_alloc {
 struct pvctl_port {
     uint32_t port;
     uint32_t pad;
+};
+
+/*
+ * Event channels of dom0 processes. A connection registers one handle
+ * (PVCTL_EVTCHN_HANDLE) with three fds: a 4096-byte memfd holding struct
+ * pvctl_evtchn_page, an eventfd pvisord writes when a port of the handle turns pending,
+ * and an eventfd the process writes after setting bits in notify[] (pvisord then sends
+ * on those ports, if the handle owns them). Domain 0's ports are < PVCTL_DOM0_PORTS.
+ */
+#define PVCTL_DOM0_PORTS 16384
+struct pvctl_evtchn_page {
+    uint64_t pending[PVCTL_DOM0_PORTS / 64]; /* set by pvisord, cleared by the process */
+    uint64_t notify[PVCTL_DOM0_PORTS / 64];  /* set by the process, cleared by pvisord */
+};
+
+struct pvctl_evtchn_bind {
+    uint32_t domid;       /* the guest */
+    uint32_t remote_port; /* its port (unbound, for domain 0) */
+};
+
+/*
+ * Grant maps for dom0 processes. GNT_MAP pins count refs of one domain granted to
+ * domain 0; the answer has one pvctl_gnt_mapped per ref and, when every ref passed, the
+ * domain's memory fd (read-only if PVCTL_GNT_RO) to mmap at each offset. If any ref
+ * fails the answer's ret is -EIO, nothing stays pinned and the statuses say which.
+ */
+#define PVCTL_GNT_RO        1u
+#define PVCTL_GNT_MAX_BATCH 1024
+struct pvctl_gnt_map {
+    uint32_t domid;
+    uint32_t count; /* refs following, 1..PVCTL_GNT_MAX_BATCH */
+    uint32_t flags; /* PVCTL_GNT_RO */
+    uint32_t pad;
+};
+
+struct pvctl_gnt_mapped {
+    int16_t status;  /* GNTST_* */
+    uint16_t pad;
+    uint32_t handle; /* for GNT_UNMAP */
+    uint64_t offset; /* of the granted frame in the fd */
+};
+
+struct pvctl_gnt_unmap {
+    uint32_t count; /* handles following */
+    uint32_t pad;
+};
+
+/* GNT_COPY: count segments, then the to-guest bytes of each to-guest segment in order.
+ * Answer: int16 status[count] padded to 8 bytes, then the bytes of each from-guest
+ * segment in order (len bytes per segment, whatever its status). */
+#define PVCTL_GNT_COPY_MAX_SEGS 256
+struct pvctl_gnt_copy {
+    uint32_t count;
+    uint32_t pad;
+};
+
+struct pvctl_gnt_seg {
+    uint32_t domid;
+    uint32_t ref;
+    uint16_t offset;
+    uint16_t len;
+    uint8_t to_guest;
+    uint8_t pad[3];
 };
 
 #define PVCTL_VCPUF_ONLINE  (1u << 0)
