@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <xen/grant_table.h>
 #include <xen/elfnote.h>
 #include <xen/hvm/params.h>
 
@@ -293,6 +294,20 @@ static int set_params(struct build *b)
     return 0;
 }
 
+/* Grants the console and xenstore pages to domain 0 in the reserved refs, as Xen's
+ * toolstack does, so backends can map them by grant instead of by frame number. */
+static int seed_grants(struct build *b)
+{
+    grant_entry_v1_t *gt = (grant_entry_v1_t *)(void *)((uint8_t *)b->mem +
+                                                       (b->map.special_pfn + 1) * DOMBUILD_PAGE_SIZE);
+
+    gt[GNTTAB_RESERVED_CONSOLE] = (grant_entry_v1_t){.flags = GTF_permit_access, .domid = 0,
+                                                     .frame = (uint32_t)b->l.console_pfn};
+    gt[GNTTAB_RESERVED_XENSTORE] = (grant_entry_v1_t){.flags = GTF_permit_access, .domid = 0,
+                                                      .frame = (uint32_t)b->l.store_pfn};
+    return 0;
+}
+
 static int init_hypercall_page(struct build *b)
 {
     uint64_t gpfn;
@@ -353,7 +368,7 @@ int dombuild_create(struct pvctl *c, const struct dombuild_params *p, struct dom
 {
     static int (*const steps[])(struct build *) = {
         load_image,  create_domain, map_memory,          alloc_ports,
-        fill_memory, set_params,    init_hypercall_page, set_boot_vcpu,
+        fill_memory, seed_grants,   set_params,          init_hypercall_page, set_boot_vcpu,
     };
     struct build *b;
     size_t i;

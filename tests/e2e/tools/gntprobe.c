@@ -116,6 +116,19 @@ static void test_bad_maps(void)
           "batch with one bad ref maps nothing and names the bad one", "%d %d", sts[0], sts[1]);
 }
 
+/* The builder grants the console and xenstore pages to dom0 in refs 0 and 1, as Xen. */
+static void test_reserved(void)
+{
+    int16_t st[2];
+    int err;
+    uint32_t refs[2] = {GNTTAB_RESERVED_CONSOLE, GNTTAB_RESERVED_XENSTORE};
+    void *p = pvgnttab_map_refs(g_gt, 2, g_dom, refs, PROT_READ | PROT_WRITE, st, &err);
+    check(p != NULL, "the toolstack's console and xenstore grants (refs 0, 1) map", "st %d %d err %d",
+          st[0], st[1], err);
+    if (p)
+        pvgnttab_unmap(g_gt, p, 2);
+}
+
 static void test_readonly(void)
 {
     int16_t st;
@@ -304,6 +317,7 @@ int main(int argc, char **argv)
         return 1;
     test_events(a, 1000);
     test_bad_maps();
+    test_reserved();
     test_readonly();
     test_copy();
     test_churn(cycles);
