@@ -215,20 +215,3 @@ void gnttab_free(struct domain *d)
         free(d->gt.active[i]);
     d->gt.nr_frames = 0;
 }
-
-void gnttab_dump(struct domain *d)
-{
-    pthread_mutex_lock(&d->lock);
-    unsigned n = nr_entries(&d->gt), busy = 0;
-    for (unsigned ref = 0; ref < n; ref++) {
-        struct gnt_active *a = active_of(d, ref);
-        if (!a->pin_ro && !a->pin_rw)
-            continue;
-        busy++;
-        hvlog("d%u grant %u: mapped by d%u, frame %#llx, %u ro + %u rw pins", d->domid, ref,
-              a->domid, (unsigned long long)a->frame, a->pin_ro, a->pin_rw);
-    }
-    hvlog("d%u grant table: v%u, %u of %u frames, %u entries, %u in use", d->domid, d->gt.version,
-          d->gt.nr_frames, d->gt.max_frames, n, busy);
-    pthread_mutex_unlock(&d->lock);
-}

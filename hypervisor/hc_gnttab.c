@@ -104,21 +104,6 @@ static long op_get_status_frames(struct vcpu *v, uint64_t arg, uint32_t count)
     return copy_to_guest(v, arg, &op, sizeof op) ? -EFAULT : 0;
 }
 
-static long op_dump_table(struct vcpu *v, uint64_t arg, uint32_t count)
-{
-    struct gnttab_dump_table op;
-    if (count != 1)
-        return -EINVAL;
-    if (copy_from_guest(v, &op, arg, sizeof op))
-        return -EFAULT;
-    if (is_self(v, op.dom)) {
-        gnttab_dump(v->d);
-        op.status = GNTST_okay;
-    } else
-        op.status = domain_exists(op.dom) ? GNTST_permission_denied : GNTST_bad_domain;
-    return copy_to_guest(v, arg, &op, sizeof op) ? -EFAULT : 0;
-}
-
 /* ---- map / unmap -------------------------------------------------------------------- */
 
 static uint64_t window_gpa(struct domain *d, unsigned slot)
@@ -361,7 +346,6 @@ static const gnt_fn gnt_ops[] = {
     [GNTTABOP_map_grant_ref] = op_map,
     [GNTTABOP_unmap_grant_ref] = op_unmap,
     [GNTTABOP_setup_table] = op_setup_table,
-    [GNTTABOP_dump_table] = op_dump_table,
     [GNTTABOP_copy] = op_copy,
     [GNTTABOP_query_size] = op_query_size,
     [GNTTABOP_set_version] = op_set_version,
@@ -373,6 +357,6 @@ long hc_grant_table_op(struct vcpu *v, const struct hc_args *a)
 {
     uint64_t cmd = a->a[0];
     if (cmd >= sizeof gnt_ops / sizeof gnt_ops[0] || !gnt_ops[cmd])
-        return -ENOSYS; /* transfer, unmap_and_replace, swap_grant_ref, cache_flush */
+        return -ENOSYS; /* dump_table (gone from Xen), transfer, unmap_and_replace, swap, cache_flush */
     return gnt_ops[cmd](v, a->a[1], (uint32_t)a->a[2]);
 }

@@ -353,8 +353,6 @@ int gnttab_copy_claim(struct domain *gd, uint32_t ref, domid_t user, bool write,
 void gnttab_copy_done(struct domain *gd, uint32_t ref, bool write);
 /* Maptrack of a guest: a free handle (or -1), and release of a handle. Lock held. */
 int gnttab_maptrack_get(struct domain *d);
-/* Logs the active entries (GNTTABOP_dump_table). */
-void gnttab_dump(struct domain *d);
 
 /* ---- hypercalls (hypercall.c, hc_*.c) --------------------------------------- */
 struct hc_args {
