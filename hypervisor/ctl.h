@@ -1,4 +1,5 @@
-/* ctl.h: control-socket internals shared by ctl.c (transport, domain ops) and ctl_dom0.c (dom0 processes' ports and grants). */
+/* ctl.h: control-socket internals shared by ctl.c (transport, domain ops) and ctl_dom0.c (dom0
+ * processes' ports and grants). */
 #ifndef PVISOR_CTL_H
 #define PVISOR_CTL_H
 
@@ -11,7 +12,7 @@ struct ctl_conn; /* one client connection: owns its dom0 ports and grant maps */
 struct reply {
     uint8_t *buf; /* PVCTL_MAX_PAYLOAD bytes */
     uint32_t len;
-    int fd;       /* passed with SCM_RIGHTS when >= 0, then closed */
+    int fd; /* passed with SCM_RIGHTS when >= 0, then closed */
 };
 
 /* One request as a connection-aware op sees it. Received fds are the op's to keep

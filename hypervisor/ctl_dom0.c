@@ -1,4 +1,5 @@
-/* ctl_dom0.c: dom0 processes as domain 0: their event-channel handles (shared page + eventfds) and grant maps. */
+/* ctl_dom0.c: dom0 processes as domain 0: their event-channel handles (shared page + eventfds) and
+ * grant maps. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -16,10 +17,10 @@
 #define MAX_CONN_MAPS 65536 /* grant maps one connection may hold */
 
 struct dom0_evq {
-    int ready_fd;                    /* we write: a port turned pending */
-    int kick_fd;                     /* they write: look at notify[] */
-    struct pvctl_evtchn_page *page;  /* shared with the process */
-    struct dom0_evq *next;           /* registry of live handles */
+    int ready_fd;                   /* we write: a port turned pending */
+    int kick_fd;                    /* they write: look at notify[] */
+    struct pvctl_evtchn_page *page; /* shared with the process */
+    struct dom0_evq *next;          /* registry of live handles */
 };
 
 struct conn_map {
@@ -235,28 +236,31 @@ int ctl_evtchn_bind_unbound(struct ctl_call *c)
     return r ? r : reply_port(c, port);
 }
 
-int ctl_evtchn_unbind(struct ctl_call *c)
+/* Runs fn on domain 0's port named by the request, if this connection owns it. */
+static int on_own_port(struct ctl_call *c, int (*fn)(struct domain *, unsigned))
 {
     const struct pvctl_port *p = c->in;
     if (!c->conn->q || !evtchn_dom0_owned(c->conn->q, p->port))
         return -EINVAL;
     struct domain *d0 = domain_get_any(0);
-    int r = evtchn_close(d0, p->port);
+    int r = fn(d0, p->port);
     domain_put(d0);
-    __atomic_fetch_and(&c->conn->q->page->pending[p->port / 64], ~(1ULL << (p->port % 64)),
-                       __ATOMIC_SEQ_CST);
+    return r;
+}
+
+int ctl_evtchn_unbind(struct ctl_call *c)
+{
+    const struct pvctl_port *p = c->in;
+    int r = on_own_port(c, evtchn_close);
+    if (r == 0)
+        __atomic_fetch_and(&c->conn->q->page->pending[p->port / 64], ~(1ULL << (p->port % 64)),
+                           __ATOMIC_SEQ_CST);
     return r;
 }
 
 int ctl_evtchn_notify(struct ctl_call *c)
 {
-    const struct pvctl_port *p = c->in;
-    if (!c->conn->q || !evtchn_dom0_owned(c->conn->q, p->port))
-        return -EINVAL;
-    struct domain *d0 = domain_get_any(0);
-    int r = evtchn_send(d0, p->port);
-    domain_put(d0);
-    return r;
+    return on_own_port(c, evtchn_send);
 }
 
 int ctl_evtchn_remote(struct ctl_call *c)
@@ -272,8 +276,8 @@ int ctl_evtchn_remote(struct ctl_call *c)
         r = -ENOTCONN;
     if (r)
         return r;
-    *(struct pvctl_evtchn_bind *)c->out->buf =
-        (struct pvctl_evtchn_bind){.domid = st.u.interdomain.dom, .remote_port = st.u.interdomain.port};
+    *(struct pvctl_evtchn_bind *)c->out->buf = (struct pvctl_evtchn_bind){
+        .domid = st.u.interdomain.dom, .remote_port = st.u.interdomain.port};
     c->out->len = sizeof(struct pvctl_evtchn_bind);
     return 0;
 }

@@ -45,7 +45,8 @@ struct grant_entry_v1 *gnttab_entry(struct domain *gd, uint32_t ref)
     if (ref >= nr_entries(&gd->gt))
         return NULL;
     struct grant_entry_v1 *frame = gmem_ptr(
-        gd, gmem_special_pfn(gd, PVISOR_SPECIAL_GNTTAB + ref / ENTRIES_PER_FRAME) << PVISOR_PAGE_SHIFT,
+        gd,
+        gmem_special_pfn(gd, PVISOR_SPECIAL_GNTTAB + ref / ENTRIES_PER_FRAME) << PVISOR_PAGE_SHIFT,
         PVISOR_PAGE_SIZE);
     return frame ? &frame[ref % ENTRIES_PER_FRAME] : NULL;
 }

@@ -1,4 +1,5 @@
-/* hc_gnttab.c: the grant_table_op hypercall: table setup, guest map/unmap through the grant window, copy. */
+/* hc_gnttab.c: the grant_table_op hypercall: table setup, guest map/unmap through the grant window,
+ * copy. */
 #include <errno.h>
 #include <string.h>
 
@@ -39,69 +40,95 @@ static bool domain_exists(domid_t dom)
     return d != NULL;
 }
 
-static long op_setup_table(struct vcpu *v, uint64_t arg, uint32_t count)
+/* Table ops work on one struct (count must be 1): copied in, filled by fn, copied back
+ * (also when fn fails: Xen writes version back on a refused set_version). */
+union table_op {
+    struct gnttab_setup_table setup;
+    struct gnttab_query_size query;
+    struct gnttab_set_version set_version;
+    struct gnttab_get_version get_version;
+    struct gnttab_get_status_frames status_frames;
+};
+typedef long (*table_fn)(struct vcpu *v, union table_op *op);
+
+static long table_op(struct vcpu *v, uint64_t arg, uint32_t count, size_t size, table_fn fn)
 {
-    struct gnttab_setup_table op;
+    union table_op op;
     if (count != 1)
         return -EINVAL;
-    if (copy_from_guest(v, &op, arg, sizeof op))
+    if (copy_from_guest(v, &op, arg, size))
         return -EFAULT;
-    op.status = is_self(v, op.dom) || domain_exists(op.dom) ? setup_one(v, &op) : GNTST_bad_domain;
-    return copy_to_guest(v, arg, &op, sizeof op) ? -EFAULT : 0;
+    long r = fn(v, &op);
+    return copy_to_guest(v, arg, &op, size) ? -EFAULT : r;
+}
+
+static long setup_table(struct vcpu *v, union table_op *op)
+{
+    struct gnttab_setup_table *o = &op->setup;
+    o->status = is_self(v, o->dom) || domain_exists(o->dom) ? setup_one(v, o) : GNTST_bad_domain;
+    return 0;
+}
+
+static long query_size(struct vcpu *v, union table_op *op)
+{
+    struct gnttab_query_size *o = &op->query;
+    if (is_self(v, o->dom)) {
+        o->nr_frames = v->d->gt.nr_frames;
+        o->max_nr_frames = v->d->gt.max_frames;
+        o->status = GNTST_okay;
+    } else
+        o->status = domain_exists(o->dom) ? GNTST_permission_denied : GNTST_bad_domain;
+    return 0;
+}
+
+/* Only v1 is offered: v2 is refused the way Xen refuses it when max_version is 1. */
+static long set_version(struct vcpu *v, union table_op *op)
+{
+    uint32_t want = op->set_version.version;
+    op->set_version.version = v->d->gt.version;
+    return want == 1 ? 0 : want == 2 ? -ENOSYS : -EINVAL;
+}
+
+static long get_version(struct vcpu *v, union table_op *op)
+{
+    if (!is_self(v, op->get_version.dom))
+        return domain_exists(op->get_version.dom) ? -EPERM : -ESRCH;
+    op->get_version.version = v->d->gt.version;
+    return 0;
+}
+
+/* Status frames exist only with v2. */
+static long get_status_frames(struct vcpu *v, union table_op *op)
+{
+    domid_t dom = op->status_frames.dom;
+    op->status_frames.status =
+        is_self(v, dom) || domain_exists(dom) ? GNTST_general_error : GNTST_bad_domain;
+    return 0;
+}
+
+static long op_setup_table(struct vcpu *v, uint64_t arg, uint32_t count)
+{
+    return table_op(v, arg, count, sizeof(struct gnttab_setup_table), setup_table);
 }
 
 static long op_query_size(struct vcpu *v, uint64_t arg, uint32_t count)
 {
-    struct gnttab_query_size op;
-    if (count != 1)
-        return -EINVAL;
-    if (copy_from_guest(v, &op, arg, sizeof op))
-        return -EFAULT;
-    if (is_self(v, op.dom)) {
-        op.nr_frames = v->d->gt.nr_frames;
-        op.max_nr_frames = v->d->gt.max_frames;
-        op.status = GNTST_okay;
-    } else
-        op.status = domain_exists(op.dom) ? GNTST_permission_denied : GNTST_bad_domain;
-    return copy_to_guest(v, arg, &op, sizeof op) ? -EFAULT : 0;
+    return table_op(v, arg, count, sizeof(struct gnttab_query_size), query_size);
 }
 
-/* Only v1 is offered: v2 is refused the way Xen refuses it when max_version is 1. */
 static long op_set_version(struct vcpu *v, uint64_t arg, uint32_t count)
 {
-    struct gnttab_set_version op;
-    if (count != 1)
-        return -EINVAL;
-    if (copy_from_guest(v, &op, arg, sizeof op))
-        return -EFAULT;
-    long r = op.version == 1 ? 0 : op.version == 2 ? -ENOSYS : -EINVAL;
-    op.version = v->d->gt.version;
-    return copy_to_guest(v, arg, &op, sizeof op) ? -EFAULT : r;
+    return table_op(v, arg, count, sizeof(struct gnttab_set_version), set_version);
 }
 
 static long op_get_version(struct vcpu *v, uint64_t arg, uint32_t count)
 {
-    struct gnttab_get_version op;
-    if (count != 1)
-        return -EINVAL;
-    if (copy_from_guest(v, &op, arg, sizeof op))
-        return -EFAULT;
-    if (!is_self(v, op.dom))
-        return domain_exists(op.dom) ? -EPERM : -ESRCH;
-    op.version = v->d->gt.version;
-    return copy_to_guest(v, arg, &op, sizeof op) ? -EFAULT : 0;
+    return table_op(v, arg, count, sizeof(struct gnttab_get_version), get_version);
 }
 
-/* Status frames exist only with v2. */
 static long op_get_status_frames(struct vcpu *v, uint64_t arg, uint32_t count)
 {
-    struct gnttab_get_status_frames op;
-    if (count != 1)
-        return -EINVAL;
-    if (copy_from_guest(v, &op, arg, sizeof op))
-        return -EFAULT;
-    op.status = is_self(v, op.dom) || domain_exists(op.dom) ? GNTST_general_error : GNTST_bad_domain;
-    return copy_to_guest(v, arg, &op, sizeof op) ? -EFAULT : 0;
+    return table_op(v, arg, count, sizeof(struct gnttab_get_status_frames), get_status_frames);
 }
 
 /* ---- map / unmap -------------------------------------------------------------------- */
@@ -171,7 +198,8 @@ static int16_t map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
         return GNTST_bad_domain;
     int h = maptrack_reserve(d, gd);
     uint64_t frame = 0;
-    int16_t st = h < 0 ? GNTST_no_space : (int16_t)gnttab_pin(gd, op->ref, (domid_t)d->domid, ro, &frame);
+    int16_t st =
+        h < 0 ? GNTST_no_space : (int16_t)gnttab_pin(gd, op->ref, (domid_t)d->domid, ro, &frame);
     bool pinned = st == GNTST_okay;
     if (st == GNTST_okay && gmem_window_map(d, (unsigned)h, gd, frame, ro) < 0)
         st = GNTST_general_error;
@@ -203,9 +231,8 @@ static int16_t unmap_check(struct vcpu *v, const struct gnttab_unmap_grant_ref *
     struct domain *d = v->d;
     int16_t st = GNTST_okay;
     pthread_mutex_lock(&d->lock);
-    struct gnt_maptrack *mt = d->gt.maptrack && op->handle < PVISOR_MAPTRACK
-                                  ? &d->gt.maptrack[op->handle]
-                                  : NULL;
+    struct gnt_maptrack *mt =
+        d->gt.maptrack && op->handle < PVISOR_MAPTRACK ? &d->gt.maptrack[op->handle] : NULL;
     if (!mt || !mt->gd || mt->busy)
         st = GNTST_bad_handle;
     else if (op->host_addr && mt->has_pte) {
@@ -258,10 +285,12 @@ static int16_t claim_side(struct vcpu *v, const struct gnttab_copy_ptr *ptr, boo
     s->gd = NULL;
     if (!is_gref) {
         uint64_t gmfn = ptr->u.gmfn;
-        s->p = gmfn < d->ram_pages ? gmem_ptr(d, (gmfn << PVISOR_PAGE_SHIFT) + ptr->offset, len) : NULL;
+        s->p = gmfn < d->ram_pages ? gmem_ptr(d, (gmfn << PVISOR_PAGE_SHIFT) + ptr->offset, len)
+                                   : NULL;
         return s->p ? GNTST_okay : GNTST_bad_page;
     }
-    struct domain *gd = ptr->domid == DOMID_SELF || ptr->domid == d->domid ? d : domain_get(ptr->domid);
+    struct domain *gd =
+        ptr->domid == DOMID_SELF || ptr->domid == d->domid ? d : domain_get(ptr->domid);
     if (!gd)
         return GNTST_bad_domain;
     int16_t st = (int16_t)gnttab_copy_claim(gd, ptr->u.ref, (domid_t)d->domid, s->write,
@@ -286,7 +315,8 @@ static void release_side(struct vcpu *v, struct copy_side *s)
 static int16_t copy_one(struct vcpu *v, struct gnttab_copy *op)
 {
     bool src_gref = op->flags & GNTCOPY_source_gref, dst_gref = op->flags & GNTCOPY_dest_gref;
-    if ((!src_gref && op->source.domid != DOMID_SELF) || (!dst_gref && op->dest.domid != DOMID_SELF))
+    if ((!src_gref && op->source.domid != DOMID_SELF) ||
+        (!dst_gref && op->dest.domid != DOMID_SELF))
         return GNTST_permission_denied; /* copy by frame number only from/to oneself */
     if (op->source.offset + (unsigned)op->len > PVISOR_PAGE_SIZE ||
         op->dest.offset + (unsigned)op->len > PVISOR_PAGE_SIZE)
@@ -357,6 +387,7 @@ long hc_grant_table_op(struct vcpu *v, const struct hc_args *a)
 {
     uint64_t cmd = a->a[0];
     if (cmd >= sizeof gnt_ops / sizeof gnt_ops[0] || !gnt_ops[cmd])
-        return -ENOSYS; /* dump_table (gone from Xen), transfer, unmap_and_replace, swap, cache_flush */
+        return -ENOSYS; /* dump_table (gone from Xen), transfer, unmap_and_replace, swap,
+                           cache_flush */
     return gnt_ops[cmd](v, a->a[1], (uint32_t)a->a[2]);
 }

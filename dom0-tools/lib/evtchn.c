@@ -1,4 +1,5 @@
-/* evtchn.c: libpvevtchn: a dom0 process's event channels (shared pending/notify page + two eventfds). */
+/* evtchn.c: libpvevtchn: a dom0 process's event channels (shared pending/notify page + two
+ * eventfds). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -15,12 +16,12 @@
 
 struct pvevtchn {
     struct pvctl *c;
-    pthread_mutex_t lock;             /* one request at a time on c */
-    struct pvctl_evtchn_page *page;   /* shared with pvisord */
-    int ready_fd;                     /* pvisord wakes us */
-    int kick_fd;                      /* we wake pvisord */
-    uint64_t owned[NWORDS];           /* ports bound through this handle */
-    uint64_t seen[NWORDS];            /* pending ports taken from the page, not yet returned */
+    pthread_mutex_t lock;           /* one request at a time on c */
+    struct pvctl_evtchn_page *page; /* shared with pvisord */
+    int ready_fd;                   /* pvisord wakes us */
+    int kick_fd;                    /* we wake pvisord */
+    uint64_t owned[NWORDS];         /* ports bound through this handle */
+    uint64_t seen[NWORDS];          /* pending ports taken from the page, not yet returned */
 };
 
 static int register_handle(struct pvevtchn *h)
@@ -103,7 +104,8 @@ static void set_owned(struct pvevtchn *h, uint32_t port, bool on)
 }
 
 /* One locked round trip that answers with a port. */
-static int call_port(struct pvevtchn *h, uint32_t op, const void *in, uint32_t inlen, uint32_t *port)
+static int call_port(struct pvevtchn *h, uint32_t op, const void *in, uint32_t inlen,
+                     uint32_t *port)
 {
     struct pvctl_port p;
     uint32_t len;

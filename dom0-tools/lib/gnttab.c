@@ -92,8 +92,8 @@ static void *map_locked(struct pvgnttab *h, uint32_t count, uint32_t domid, cons
                         int prot, int16_t *status, int *err)
 {
     struct pvctl_gnt_map *req = (void *)h->buf;
-    *req = (struct pvctl_gnt_map){.domid = domid, .count = count,
-                                  .flags = (prot & PROT_WRITE) ? 0 : PVCTL_GNT_RO};
+    *req = (struct pvctl_gnt_map){
+        .domid = domid, .count = count, .flags = (prot & PROT_WRITE) ? 0 : PVCTL_GNT_RO};
     memcpy(req + 1, refs, count * sizeof(uint32_t));
     struct pvctl_gnt_mapped *m = malloc(count * sizeof(*m));
     struct range *rg = calloc(1, sizeof(*rg));
@@ -101,8 +101,9 @@ static void *map_locked(struct pvgnttab *h, uint32_t count, uint32_t domid, cons
     uint32_t len = 0;
     int fd = -1, r = !m || !rg || !handles ? -ENOMEM : 0;
     if (r == 0)
-        r = pvctl_call(h->c, PVCTL_GNT_MAP, req, (uint32_t)(sizeof(*req) + count * sizeof(uint32_t)),
-                       m, count * (uint32_t)sizeof(*m), &len, &fd);
+        r = pvctl_call(h->c, PVCTL_GNT_MAP, req,
+                       (uint32_t)(sizeof(*req) + count * sizeof(uint32_t)), m,
+                       count * (uint32_t)sizeof(*m), &len, &fd);
     if ((r == 0 || r == -EIO) && len != count * sizeof(*m))
         r = -EPROTO;
     for (uint32_t i = 0; status && i < count && (r == 0 || r == -EIO); i++)
@@ -183,8 +184,11 @@ static int copy_locked(struct pvgnttab *h, uint32_t count, struct pvgnttab_copy_
     *hdr = (struct pvctl_gnt_copy){.count = count};
     for (uint32_t i = 0; i < count; i++) {
         const struct pvgnttab_copy_seg *s = &segs[i];
-        ws[i] = (struct pvctl_gnt_seg){.domid = s->domid, .ref = s->ref, .offset = s->offset,
-                                       .len = s->len, .to_guest = s->to_guest};
+        ws[i] = (struct pvctl_gnt_seg){.domid = s->domid,
+                                       .ref = s->ref,
+                                       .offset = s->offset,
+                                       .len = s->len,
+                                       .to_guest = s->to_guest};
         if (s->to_guest) {
             memcpy(data + in, s->buf, s->len);
             in += s->len;

@@ -3,8 +3,8 @@
  * granted read-write, page B read-only, a ref granted to some other domain, and an
  * unbound port for dom0. Each event from dom0 is answered: A.reply = A.seq + 1, a
  * command in A.cmd is run (1: try to end A's grant, result in B.result), then an event
- * goes back. The guest runs until destroyed. Layout offsets are in the GNTDOM0_* constants below; the
- * dom0 side is tests/e2e/tools/gntprobe.c.
+ * goes back. The guest runs until destroyed. Layout offsets are in the GNTDOM0_* constants below;
+ * the dom0 side is tests/e2e/tools/gntprobe.c.
  */
 #include <pvguest/gnttab.h>
 #include <pvguest/pvguest.h>
@@ -33,7 +33,8 @@ static void on_event(evtchn_port_t p, void *arg)
     if (cmd) {
         WRITE_ONCE(*at(page_a, OFF_CMD), 0);
         if (cmd == 1)
-            WRITE_ONCE(*at(page_b, OFF_RESULT), (uint64_t)(int64_t)gnttab_end_access((grant_ref_t)ref_a));
+            WRITE_ONCE(*at(page_b, OFF_RESULT),
+                       (uint64_t)(int64_t)gnttab_end_access((grant_ref_t)ref_a));
         WRITE_ONCE(*at(page_b, OFF_DONE), READ_ONCE(*at(page_b, OFF_DONE)) + 1);
     }
     pv_mb();

@@ -1,4 +1,5 @@
-/* hv_fakes.c: the parts of pvisord that touch KVM, threads or the domain table, replaced for unit suites. */
+/* hv_fakes.c: the parts of pvisord that touch KVM, threads or the domain table, replaced for unit
+ * suites. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,5 @@
-/* test_evtchn.c: Check suite for the event-channel state machine (pvisord's evtchn.c) without KVM. */
+/* test_evtchn.c: Check suite for the event-channel state machine (pvisord's evtchn.c) without KVM.
+ */
 #include <check.h>
 #include <errno.h>
 #include <string.h>

@@ -1,4 +1,5 @@
-/* gntprobe.c: the dom0 side of the grant-table / event-channel e2e tests against the gntdom0 guest. */
+/* gntprobe.c: the dom0 side of the grant-table / event-channel e2e tests against the gntdom0 guest.
+ */
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -26,7 +27,8 @@ static uint32_t g_dom, g_ref_a, g_ref_b, g_ref_c, g_port, g_lport;
 static struct pvevtchn *g_ev;
 static struct pvgnttab *g_gt;
 
-static void check(int ok, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void check(int ok, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static void check(int ok, const char *name, const char *fmt, ...)
 {
     char why[256] = "";
@@ -85,14 +87,15 @@ static void test_events(void *a, unsigned rounds)
     for (i = 1; i <= rounds; i++) {
         *at(a, OFF_SEQ) = i;
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
-        if (pvevtchn_notify(g_ev, g_lport) < 0 || wait_event(5000) < 0 || *at(a, OFF_REPLY) != i + 1)
+        if (pvevtchn_notify(g_ev, g_lport) < 0 || wait_event(5000) < 0 ||
+            *at(a, OFF_REPLY) != i + 1)
             break;
     }
     uint64_t dt = now_us() - t0;
     check(i > rounds, "event round trips with the guest through a mapped grant",
           "round %u: reply %llu", i, (unsigned long long)*at(a, OFF_REPLY));
-    printf("gntprobe: %u round trips in %llu us (%.1f us each)\n", rounds,
-           (unsigned long long)dt, (double)dt / rounds);
+    printf("gntprobe: %u round trips in %llu us (%.1f us each)\n", rounds, (unsigned long long)dt,
+           (double)dt / rounds);
 }
 
 static void test_bad_maps(void)
@@ -100,15 +103,16 @@ static void test_bad_maps(void)
     int16_t st = 0;
     int err = 0;
     void *p = pvgnttab_map_ref(g_gt, g_dom, g_ref_b, PROT_READ | PROT_WRITE, &st, &err);
-    check(!p && st == GNTST_general_error && err == -EIO, "writable map of a read-only grant refused",
-          "p=%p st=%d err=%d", p, st, err);
+    check(!p && st == GNTST_general_error && err == -EIO,
+          "writable map of a read-only grant refused", "p=%p st=%d err=%d", p, st, err);
     p = pvgnttab_map_ref(g_gt, g_dom, 1u << 20, PROT_READ, &st, &err);
     check(!p && st == GNTST_bad_gntref, "map of a ref beyond the table: bad_gntref", "st=%d", st);
     p = pvgnttab_map_ref(g_gt, g_dom, g_ref_c, PROT_READ, &st, &err);
-    check(!p && st == GNTST_general_error, "map of a grant made to another domain refused",
-          "st=%d", st);
+    check(!p && st == GNTST_general_error, "map of a grant made to another domain refused", "st=%d",
+          st);
     p = pvgnttab_map_ref(g_gt, 1000, 8, PROT_READ, &st, &err);
-    check(!p && st == GNTST_bad_domain, "map from a domain that does not exist: bad_domain", "st=%d", st);
+    check(!p && st == GNTST_bad_domain, "map from a domain that does not exist: bad_domain",
+          "st=%d", st);
     uint32_t refs[2] = {g_ref_b, 1u << 20};
     int16_t sts[2];
     p = pvgnttab_map_refs(g_gt, 2, g_dom, refs, PROT_READ, sts, &err);
@@ -123,8 +127,8 @@ static void test_reserved(void)
     int err;
     uint32_t refs[2] = {GNTTAB_RESERVED_CONSOLE, GNTTAB_RESERVED_XENSTORE};
     void *p = pvgnttab_map_refs(g_gt, 2, g_dom, refs, PROT_READ | PROT_WRITE, st, &err);
-    check(p != NULL, "the toolstack's console and xenstore grants (refs 0, 1) map", "st %d %d err %d",
-          st[0], st[1], err);
+    check(p != NULL, "the toolstack's console and xenstore grants (refs 0, 1) map",
+          "st %d %d err %d", st[0], st[1], err);
     if (p)
         pvgnttab_unmap(g_gt, p, 2);
 }
@@ -232,7 +236,8 @@ static void test_exhaustion(void *a)
     check(r == -ENOSPC, "port exhaustion returns -ENOSPC", "r=%d after %u ports", r, n);
     *at(a, OFF_SEQ) = 77;
     check(pvevtchn_notify(g_ev, g_lport) == 0 && wait_event(5000) == 0 && *at(a, OFF_REPLY) == 78,
-          "events still flow after exhaustion", "reply %llu", (unsigned long long)*at(a, OFF_REPLY));
+          "events still flow after exhaustion", "reply %llu",
+          (unsigned long long)*at(a, OFF_REPLY));
 }
 
 static void test_revoke(void *a)
@@ -253,8 +258,8 @@ static void test_revoke(void *a)
     check(!(flags & (GTF_reading | GTF_writing)), "unmap clears GTF_reading|GTF_writing",
           "flags %#x", flags);
     uint64_t cmd = 1;
-    struct pvgnttab_copy_seg s = {.domid = g_dom, .ref = g_ref_a, .offset = OFF_CMD, .len = 8,
-                                  .to_guest = 1, .buf = &cmd};
+    struct pvgnttab_copy_seg s = {
+        .domid = g_dom, .ref = g_ref_a, .offset = OFF_CMD, .len = 8, .to_guest = 1, .buf = &cmd};
     r = pvgnttab_copy(g_gt, 1, &s);
     pvevtchn_notify(g_ev, g_lport);
     int w = wait_event(5000);
