@@ -1,5 +1,6 @@
 #!/bin/sh
-# demo.sh: a first tour: private pvisor stack, hello with its console, smp, list, destroy, stop.
+# demo.sh: a first tour: private pvisor stack, hello with its console, smp, the echo guest
+# answering input through xenconsoled, list, destroy, stop.
 # usage: examples/demo.sh   (after `make`; BUILD=dir if the build is elsewhere)
 set -eu
 cd "$(dirname "$0")/.."
@@ -20,6 +21,8 @@ step() {
 step "$B/pvisor" start
 step timeout 60 "$B/xl" create -c examples/hello.cfg
 step timeout 60 "$B/xl" create -c examples/smp.cfg
+# input too: the echo guest answers each line through xenconsoled, "quit" powers it off
+printf 'hello, console\nquit\n' | step timeout 60 "$B/xl" create -c examples/echo.cfg
 step "$B/xl" create -q -p examples/hello.cfg 'name="hello-paused"'
 step "$B/xl" list
 step "$B/xl" destroy hello-paused

@@ -15,6 +15,9 @@ PVGUEST_SRCS := \
 	guest-abi/runtime/hypercall.c \
 	guest-abi/runtime/lib.c
 
+PVGUEST_SRCS += guest-abi/runtime/xenbus.c
+PVGUEST_SRCS += guest-abi/runtime/gnttab.c
+
 $(BUILD)/lib/libpvguest.a: $(call gobjs,$(PVGUEST_SRCS))
 	@mkdir -p $(dir $@)
 	$(call say,AR,$@)
@@ -26,4 +29,9 @@ SELFTEST_SRCS := $(sort $(wildcard guest-abi/guests/selftest/*.c))
 $(eval $(call guest-image,hello,guest-abi/guests/hello.c))
 $(eval $(call guest-image,crash,guest-abi/guests/crash.c))
 $(eval $(call guest-image,smp,guest-abi/guests/smp.c))
+$(eval $(call guest-image,echo,guest-abi/guests/echo.c))
 $(eval $(call guest-image,selftest,$(SELFTEST_SRCS)))
+$(eval $(call guest-image,pingpong,guest-abi/guests/pingpong.c))
+$(eval $(call guest-image,gntdom0,guest-abi/guests/gntdom0.c))
+$(eval $(call guest-image,xsclient,guest-abi/guests/xsclient.c))
+$(eval $(call guest-image,bench,guest-abi/guests/bench.c))

@@ -1,10 +1,11 @@
 # xenstore/module.mk: xenstored, the client library libpvxs, the xenstore CLI, unit tests.
 XSD_SRCS := $(addprefix xenstore/xenstored/,log.c store.c perms.c db.c transaction.c persist.c \
-    domain.c watch.c conn.c sock.c proto.c ops_node.c ops_domain.c ops_control.c)
+    domain.c watch.c conn.c sock.c proto.c ops_node.c ops_domain.c ops_control.c ring.c)
 
 # The daemon's core as a library, so the unit suites link the same objects.
 $(eval $(call host-lib,pvxsd,$(XSD_SRCS)))
-$(eval $(call host-prog,xenstored,xenstore/xenstored/main.c,$(BUILD)/lib/libpvxsd.a,))
+# The daemon proper adds the guest rings' host side (libpvevtchn, libpvfmem in libpvctl).
+$(eval $(call host-prog,xenstored,xenstore/xenstored/main.c xenstore/xenstored/ring_pvisor.c,$(BUILD)/lib/libpvxsd.a $(BUILD)/lib/libpvctl.a,))
 
 # Client library (build/lib/libpvxs.a) and the xenstore CLI with its xenstore-* names.
 $(eval $(call host-lib,pvxs,xenstore/lib/xs.c xenstore/lib/xs_ops.c))
@@ -22,6 +23,7 @@ $(eval $(call unit-test,test-xs-perms,tests/unit/test_xs_perms.c,$(XS_UNIT_LIBS)
 $(eval $(call unit-test,test-xs-tx,tests/unit/test_xs_tx.c,$(XS_UNIT_LIBS),))
 $(eval $(call unit-test,test-xs-persist,tests/unit/test_xs_persist.c,$(XS_UNIT_LIBS),))
 $(eval $(call unit-test,test-xs-proto,tests/unit/test_xs_proto.c,$(XS_UNIT_LIBS),))
+$(eval $(call unit-test,test-xs-ring,tests/unit/test_xs_ring.c,$(XS_UNIT_LIBS),))
 # libpvxs against a private daemon: needs xenstored built first.
 $(eval $(call unit-test,test-xs-client,tests/unit/test_xs_client.c,$(BUILD)/lib/libpvxs.a,))
 $(BUILD)/tests/unit/test-xs-client: | $(BUILD)/bin/xenstored
@@ -29,6 +31,14 @@ $(BUILD)/tests/unit/test-xs-client: | $(BUILD)/bin/xenstored
 # libFuzzer target for the request parser and the state-record decoder (not built by
 # default): make build/fuzz/fuzz-xs-proto && build/fuzz/fuzz-xs-proto -max_total_time=60
 $(BUILD)/fuzz/fuzz-xs-proto: xenstore/tests/fuzz_xs_proto.c $(XSD_SRCS)
+	@mkdir -p $(dir $@)
+	$(call say,FUZZ,$@)
+	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
+	    -fsanitize=fuzzer,address,undefined -Iguest-abi/include -o $@ $^
+
+# libFuzzer target for the guest-ring transport (a hostile ring page: indexes, bytes,
+# reconnections): make build/fuzz/fuzz-xs-ring && build/fuzz/fuzz-xs-ring -max_total_time=60
+$(BUILD)/fuzz/fuzz-xs-ring: xenstore/tests/fuzz_xs_ring.c $(XSD_SRCS)
 	@mkdir -p $(dir $@)
 	$(call say,FUZZ,$@)
 	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \

@@ -36,7 +36,10 @@ const struct daemon launch_daemons[] = {
      .args = {"--rundir", "%R", "--foreground"},
      .socket = "xenstored/socket",
      .ready = ready_socket},
-    {.name = "xenconsoled", .args = {"--rundir", "%R", "--foreground"}, .ready = ready_alive},
+    {.name = "xenconsoled",
+     .args = {"--rundir", "%R", "--foreground"},
+     .socket = "xenconsoled.sock",
+     .ready = ready_socket},
     {.name = "blkback", .args = {"--rundir", "%R", "--foreground"}, .ready = ready_alive},
     {.name = "netback", .args = {"--rundir", "%R", "--foreground"}, .ready = ready_alive},
 };

@@ -19,9 +19,10 @@ static const struct xl_cmd commands[] = {
      "on_poweroff/on_reboot/on_crash when the guest shuts down, and xl returns once the\n"
      "domain runs.\n"
      "\n"
-     "  -c   attach to the console: show the guest's output until it shuts down, applying\n"
-     "       the on_* policies here. Exit status 0 when the guest powers off, 1 when it\n"
-     "       crashes. Ctrl-] detaches (the domain keeps running under a monitor).\n"
+     "  -c   attach to the console (as `xl console` does): show the guest's output and\n"
+     "       pass typed input to it until it shuts down, applying the on_* policies here.\n"
+     "       Exit status 0 when the guest powers off, 1 when it crashes. Ctrl-] detaches\n"
+     "       (the domain keeps running under a monitor).\n"
      "  -p   leave the domain paused after building it (`xl unpause` starts it)\n"
      "  -q   quiet: no progress messages\n"
      "  -n   dry run: parse and check the configuration, print it as JSON, build nothing\n"
@@ -37,15 +38,17 @@ static const struct xl_cmd commands[] = {
      "Stops DOMAIN immediately and frees everything it holds. The guest gets no chance\n"
      "to shut down cleanly: prefer `xl shutdown`.\n"},
     {"shutdown", xl_cmd_shutdown, "[-w] [-F] DOMAIN", "ask a domain to power off",
-     "Shuts DOMAIN down with reason poweroff; on_poweroff then applies (default:\n"
-     "destroy).\n"
+     "Asks DOMAIN to power off: writes \"poweroff\" to its control/shutdown node in\n"
+     "xenstore; the guest acknowledges and shuts down with reason poweroff, and\n"
+     "on_poweroff then applies (default: destroy). Without -w, xl returns at once.\n"
      "\n"
      "  -w   wait (up to 60 s) until the domain has finished shutting down\n"
-     "  -F   force: use the hypervisor's shutdown even when the guest has no PV control\n"
-     "       driver (today this is the only mechanism, so -F changes nothing yet)\n"},
+     "  -F   fall back to the hypervisor's shutdown when the guest has no PV control\n"
+     "       path (no xenstored, not introduced) or does not acknowledge within 10 s\n"},
     {"reboot", xl_cmd_reboot, "[-w] [-F] DOMAIN", "ask a domain to reboot",
-     "Shuts DOMAIN down with reason reboot; on_reboot then applies (default: restart,\n"
-     "i.e. the domain is built again from its configuration under a new id).\n"
+     "Asks DOMAIN to reboot (\"reboot\" in control/shutdown); once it shuts down with\n"
+     "reason reboot, on_reboot applies (default: restart, i.e. the domain is built\n"
+     "again from its configuration under a new id).\n"
      "\n"
      "  -w   wait (up to 60 s) until the old domain is gone\n"
      "  -F   as for shutdown\n"},
@@ -53,10 +56,18 @@ static const struct xl_cmd commands[] = {
      "Stops scheduling DOMAIN's vCPUs. Its memory and state stay; `xl unpause` resumes.\n"},
     {"unpause", xl_cmd_unpause, "DOMAIN", "unpause a domain",
      "Resumes a domain paused by `xl pause` or created with `xl create -p`.\n"},
-    {"console", xl_cmd_console, "DOMAIN", "follow a domain's console output",
-     "Shows DOMAIN's console output (its console_io log, from the oldest byte kept) and\n"
-     "keeps following it until the domain is gone. Ctrl-] or Ctrl-C detaches. Input is\n"
-     "not forwarded yet (the console backend comes later).\n"},
+    {"console", xl_cmd_console, "[-e CHAR] [-t pv] [-n 0] DOMAIN", "attach to a domain's console",
+     "Attaches to DOMAIN's PV console through xenconsoled: the guest's output since it\n"
+     "booted (as far as xenconsoled kept it) and everything after it go to stdout, what\n"
+     "you type goes to the guest. On a terminal, the terminal is raw (Ctrl-C goes to the\n"
+     "guest) and the escape character detaches, leaving the domain running; the terminal\n"
+     "is restored. When stdin is not a terminal, it is copied to the guest until it ends\n"
+     "and the output keeps flowing. xl console ends when the domain is gone.\n"
+     "Without xenconsoled (or when it disconnected this console) xl follows the domain's\n"
+     "console_io log instead, output only, and says so.\n"
+     "\n"
+     "  -e CHAR  escape character: ^X notation, one character or a number (default ^])\n"
+     "  -t, -n   console type and number: only the first PV console exists\n"},
     {"dmesg", xl_cmd_dmesg, "[-c]", "show the hypervisor's log",
      "Prints pvisord's log: its own messages, domain events, crash reports and every\n"
      "guest's console lines prefixed with (dID).\n"

@@ -84,6 +84,27 @@ int xl_save_cfg(struct pvctl *c, uint32_t domid, const struct xlcfg *cfg);
 int xl_load_saved_cfg(struct pvctl *c, const struct pvctl_dominfo *info, struct xlcfg *cfg);
 void xl_forget_cfg(struct pvctl *c, uint32_t domid);
 
+/* ---- xl_xs.c: xenstore ------------------------------------------------------------------ */
+
+struct dombuild_result;
+
+/* Writes Xen's nodes for a just-built (paused) domain under /local/domain/ID and
+ * /vm/UUID, in one transaction, then INTRODUCEs it (its store ring). Without a running
+ * xenstored it warns once and returns 0; other failures print and return -errno. */
+int xl_xs_setup(struct pvctl *c, const struct xlcfg *cfg, const struct dombuild_result *res);
+
+/* The domain is gone: RELEASE it and remove /local/domain/ID and its /vm/UUID (quiet
+ * when xenstored is not running). */
+void xl_xs_release(struct pvctl *c, uint32_t domid);
+
+/* Writes control/shutdown = word ("poweroff", "reboot"). 0, -ENOTCONN (no xenstored),
+ * -ENOENT (the domain was not introduced: no PV control), or -errno. */
+int xl_xs_shutdown_request(struct pvctl *c, uint32_t domid, const char *word);
+
+/* 1 when the guest has acknowledged (control/shutdown no longer reads `word`), 0 when
+ * not yet, -errno when it cannot be read. */
+int xl_xs_shutdown_acked(struct pvctl *c, uint32_t domid, const char *word);
+
 /* ---- json.c: the one adapter over libyajl ------------------------------------------ */
 
 struct xl_json;
@@ -106,35 +127,64 @@ void xj_free(struct xl_json *j);
  * info (either may be NULL). */
 void xl_json_config(struct xl_json *j, const struct xlcfg *cfg, const struct pvctl_dominfo *info);
 
-/* ---- xl_console.c: following a domain's log ------------------------------------------ */
+/* ---- xl_console.c: console streams ---------------------------------------------------- */
 
+/* A domain's console as xl shows it: its pty from xenconsoled (output and input), or, when
+ * xenconsoled does not run or does not serve it, its console_io log (output only). */
 struct xl_stream {
     uint32_t domid;
-    uint64_t off; /* next offset to read */
+    uint64_t off; /* log: next offset to read */
     int out_fd;   /* where the bytes go */
+    int pty_fd;   /* -1: the log is followed */
+    bool in_eof;  /* stdin ended: output only from then on */
+    size_t npending;
+    char pending[4096]; /* input read from stdin, not yet taken by the pty */
 };
 
-/* Copies everything new in the domain's log to s->out_fd. Returns bytes copied (>= 0),
- * -ESRCH once the domain is gone, or another -errno. */
+/* Picks the pty (asking xenconsoled, waiting up to 5 s for a new domain's console) or the
+ * log, printing a note to stderr when it falls back to the log (unless quiet and
+ * xenconsoled simply does not run). Always 0; s->pty_fd says which. */
+int xl_stream_open(struct pvctl *c, struct xl_stream *s, uint32_t domid, bool quiet);
+void xl_stream_close(struct xl_stream *s);
+
+/* Copies everything new to s->out_fd. Returns bytes copied (>= 0); for the log -ESRCH once
+ * the domain is gone, for the pty -ENOTCONN once xenconsoled closed it; or another -errno
+ * (-EPIPE: stdout closed). */
 long xl_stream_drain(struct pvctl *c, struct xl_stream *s);
+
+/* Waits up to ms for console output or typed input, forwarding input to the guest (pty
+ * only). Returns 1 if the user typed the escape character on a raw terminal (or Ctrl-]
+ * on the log's terminal), else 0. */
+int xl_stream_wait(struct pvctl *c, struct xl_stream *s, unsigned ms, int escape);
+
+/* The domain stopped: copies its last output (asks xenconsoled to drain the ring; bounded
+ * to 3 s). */
+void xl_stream_finish(struct pvctl *c, struct xl_stream *s);
 
 /* SIGINT/SIGTERM/SIGHUP set a flag instead of killing xl; xl_interrupted() returns the
  * signal number caught (0 if none). */
 void xl_catch_signals(void);
 int xl_interrupted(void);
 
-/* Terminal handling for "Ctrl-] detaches": raw-ish stdin when it is a tty. */
+/* The terminal when stdin is one: xl_tty_enter() for the log (keys one by one, Ctrl-C
+ * still a signal), xl_tty_enter_raw() for a pty (every key goes to the guest; output
+ * processing kept). xl_tty_leave() restores it. */
 void xl_tty_enter(void);
+void xl_tty_enter_raw(void);
+int xl_tty_is_raw(void);
 void xl_tty_leave(void);
 /* Waits up to ms for a key on the tty; returns 1 if the user asked to detach. */
 int xl_tty_wait(unsigned ms);
+
+#define XL_DETACH_CHAR 0x1d /* Ctrl-], as in Xen */
 
 /* ---- xl_monitor.c: applying on_poweroff / on_reboot / on_crash ----------------------- */
 
 struct xl_running {
     struct xlcfg *cfg;
     uint32_t domid;
-    bool console; /* stream the domain log to stdout (create -c) */
+    bool console;     /* stream the domain's console to stdout (create -c) */
+    bool console_pty; /* ... from xenconsoled's pty (not the console_io log) */
     bool quiet;
     uint64_t restarts[10]; /* times (ms) of the latest restarts, a ring */
     unsigned nrestarts;

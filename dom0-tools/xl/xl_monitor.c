@@ -53,6 +53,12 @@ int xl_build(struct pvctl *c, struct xl_running *r)
         return rc;
     }
     r->domid = res.domid;
+    rc = xl_xs_setup(c, cfg, &res);
+    if (rc < 0) {
+        pvctl_domain_destroy(c, r->domid);
+        xl_xs_release(c, r->domid);
+        return rc;
+    }
     rc = xl_save_cfg(c, r->domid, cfg);
     if (rc < 0)
         xl_err("warning: cannot keep the config of domain %u: %s", r->domid, strerror(-rc));
@@ -167,7 +173,7 @@ static int handle_shutdown(struct pvctl *c, struct xl_running *r, const struct p
     enum xlcfg_action act = action_for(r->cfg, reason, &key);
     int rc;
 
-    if (bad && !r->console)
+    if (bad && (!r->console || r->console_pty)) /* the pty does not carry pvisord's report */
         print_crash_report(c, r->domid, stderr);
     if (bad)
         xl_err("domain %s (%u) %s; see `xl dmesg`", r->cfg->name, r->domid,
@@ -215,40 +221,60 @@ static int wait_change(struct pvctl *c, struct xl_running *r, struct pvctl_domin
 
     if (r->console) {
         n = xl_stream_drain(c, s);
+        if (n == -ENOTCONN) { /* xenconsoled closed the pty: the log is what is left */
+            xl_stream_close(s);
+            r->console_pty = false;
+            n = 0;
+        }
         if (n < 0)
             return (int)n;
         *poll_ms = n > 0 ? POLL_MIN_MS : (*poll_ms * 2 > POLL_MAX_MS ? POLL_MAX_MS : *poll_ms * 2);
     }
     rc = pvctl_domain_wait(c, r->domid, info->flags, r->console ? 0 : MONITOR_WAIT_MS, info);
-    if (rc == 0 && r->console && !(info->flags & PVCTL_DOMF_SHUTDOWN) && xl_tty_wait(*poll_ms))
+    if (rc == 0 && r->console && !(info->flags & PVCTL_DOMF_SHUTDOWN) &&
+        xl_stream_wait(c, s, *poll_ms, XL_DETACH_CHAR))
         detach_requested = true;
     if (rc == 0 && !r->console && xl_now_ms() - t0 < POLL_MAX_MS)
         xl_sleep_ms(POLL_MAX_MS); /* flags flicker between running and blocked */
     return rc;
 }
 
-int xl_follow(struct pvctl *c, struct xl_running *r)
+/* Console mode: the domain's pty (raw terminal) or its log (see xl_stream_open). */
+static void open_console(struct pvctl *c, struct xl_running *r, struct xl_stream *s)
 {
-    struct xl_stream s = {.domid = r->domid, .out_fd = STDOUT_FILENO};
+    xl_stream_open(c, s, r->domid, r->quiet);
+    r->console_pty = s->pty_fd >= 0;
+    if (r->console_pty && !xl_tty_is_raw()) {
+        xl_tty_leave();
+        xl_tty_enter_raw();
+    }
+}
+
+static int follow(struct pvctl *c, struct xl_running *r, struct xl_stream *s)
+{
     struct pvctl_dominfo info = {0};
     unsigned poll_ms = POLL_MIN_MS;
     int rc = pvctl_domain_getinfo(c, r->domid, &info);
 
+    if (rc == 0 && r->console)
+        open_console(c, r, s);
     while (rc == 0) {
         if (info.flags & PVCTL_DOMF_SHUTDOWN) {
             if (r->console)
-                xl_stream_drain(c, &s);
+                xl_stream_finish(c, s);
             rc = handle_shutdown(c, r, &info);
             if (rc != FOLLOW_ON)
                 return rc;
-            s.domid = r->domid;
-            s.off = 0;
             rc = pvctl_domain_getinfo(c, r->domid, &info);
+            if (rc == 0 && r->console) {
+                xl_stream_close(s);
+                open_console(c, r, s);
+            }
             continue;
         }
         if (r->console && (xl_interrupted() || detach_requested))
             return detach(c, r);
-        rc = wait_change(c, r, &info, &poll_ms, &s);
+        rc = wait_change(c, r, &info, &poll_ms, s);
     }
     if (rc == -EPIPE && r->console) /* nobody reads the console any more */
         return detach(c, r);
@@ -260,6 +286,15 @@ int xl_follow(struct pvctl *c, struct xl_running *r)
     }
     xl_err("lost track of domain %s (%u): %s", r->cfg->name, r->domid, pvctl_strerror(rc));
     return XL_FAIL;
+}
+
+int xl_follow(struct pvctl *c, struct xl_running *r)
+{
+    struct xl_stream s = {.domid = r->domid, .out_fd = STDOUT_FILENO, .pty_fd = -1};
+    int rc = follow(c, r, &s);
+
+    xl_stream_close(&s);
+    return rc;
 }
 
 /* ---- the detached monitor ------------------------------------------------------------ */

@@ -154,4 +154,5 @@ void xl_forget_cfg(struct pvctl *c, uint32_t domid)
 
     if (xl_saved_cfg_path(c, domid, path, sizeof(path)) == 0)
         unlink(path);
+    xl_xs_release(c, domid);
 }

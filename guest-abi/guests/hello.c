@@ -1,6 +1,7 @@
 /*
  * hello.c: the first PV guest: greets with the hypervisor version and the time, then powers
- * off.  Command line "sleep=N": stay up N more seconds first.
+ * off.  Command line "sleep=N": stay up N more seconds first, honouring control/shutdown
+ * (`xl shutdown` / `xl reboot`) meanwhile.
  */
 #include <pvguest/pvguest.h>
 
@@ -32,10 +33,14 @@ int main(const char *cmdline)
                (unsigned long long)(up / NSEC_PER_USEC), pv_nr_cpus());
     if (cmdline[0])
         printk("hello: command line \"%s\"\n", cmdline);
-    /* sleep=N keeps the domain alive (blocked on its timer) for N seconds: tests use it. */
+    /* sleep=N keeps the domain alive (blocked on its timer) for N seconds: tests use it.
+     * Meanwhile a shutdown request through xenstore (control/shutdown) is obeyed. */
     unsigned long secs = pv_cmdline_ulong(cmdline, "sleep", 0);
     if (secs) {
-        pv_sleep_ns((uint64_t)secs * NSEC_PER_SEC);
+        if (xenbus_shutdown_watch() == 0)
+            xenbus_sleep_ns((uint64_t)secs * NSEC_PER_SEC);
+        else
+            pv_sleep_ns((uint64_t)secs * NSEC_PER_SEC);
         printk("hello: slept %lu s\n", secs);
     }
     return 0;

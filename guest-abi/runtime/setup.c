@@ -63,6 +63,7 @@ void pv_start_c(start_info_t *si, unsigned long boot_rsp)
     pv_mm_init(boot_rsp);
     pv_events_init_cpu();
     pv_time_init_cpu();
+    pv_console_init(); /* printk moves from console_io to the console ring */
     memcpy(cmdline, si->cmd_line, sizeof(cmdline) - 1);
     cmdline[sizeof(cmdline) - 1] = '\0';
     WRITE_ONCE(pv_this_cpu()->online, 1);

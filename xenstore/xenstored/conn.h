@@ -51,6 +51,7 @@ struct xs_conn {
     struct outmsg *out_head, *out_tail;
     unsigned nout, nreplies;
     bool stalled, closing, on_run_list;
+    bool ring; /* a guest ring: its watches are durable (domain_watch_log()) */
     /* protocol state (watch.c, proto.c) */
     struct xs_watch *watches;
     unsigned nwatches;

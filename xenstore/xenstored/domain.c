@@ -15,6 +15,11 @@ void domain_set_transport(const struct xs_ring_transport *t)
     transport = t;
 }
 
+struct xs_domain *domain_first(void)
+{
+    return domains;
+}
+
 struct xs_domain *domain_find(unsigned domid)
 {
     for (struct xs_domain *d = domains; d; d = d->next)
@@ -39,11 +44,81 @@ static void attach(struct xs_domain *d)
 {
     int rc;
 
-    if (!transport || d->conn)
+    if (!transport || d->ring)
         return;
     rc = transport->attach(d);
+    d->gone = rc == -ESRCH;
     if (rc < 0)
-        log_warn("domain %u: cannot connect its xenstore ring: %s", d->domid, strerror(-rc));
+        log_warn("domain %u: cannot connect its xenstore ring: %s%s", d->domid, strerror(-rc),
+                 d->gone ? " (the domain no longer exists)" : "");
+}
+
+/* --- durable watches of ring connections ------------------------------------------------ */
+
+static void saved_free(struct xs_saved_watch *w)
+{
+    free(w->path);
+    free(w->token);
+    free(w);
+}
+
+static void saved_clear(struct xs_domain *d)
+{
+    while (d->watches) {
+        struct xs_saved_watch *w = d->watches;
+        d->watches = w->next;
+        saved_free(w);
+    }
+}
+
+static int saved_apply(unsigned domid, char op, const char *path, const char *token, bool relative)
+{
+    struct xs_domain *d = domain_find(domid);
+    struct xs_saved_watch *w, **pp;
+
+    if (!d)
+        return 0; /* a record for a domain released since: nothing to keep */
+    if (op == 'C') {
+        saved_clear(d);
+        return 0;
+    }
+    for (pp = &d->watches; *pp; pp = &(*pp)->next)
+        if (strcmp((*pp)->path, path) == 0 && strcmp((*pp)->token, token) == 0)
+            break;
+    if (op == 'U') {
+        if (*pp) {
+            w = *pp;
+            *pp = w->next;
+            saved_free(w);
+        }
+        return 0;
+    }
+    if (op != 'W')
+        return -EINVAL;
+    if (*pp)
+        return 0;
+    w = calloc(1, sizeof(*w));
+    if (!w || !(w->path = strdup(path)) || !(w->token = strdup(token))) {
+        if (w)
+            saved_free(w);
+        return -ENOMEM;
+    }
+    w->relative = relative;
+    *pp = w; /* appended: registration order is kept */
+    return 0;
+}
+
+int domain_watch_log(unsigned domid, char op, const char *path, const char *token, bool relative)
+{
+    struct pbuf b = {0};
+    int rc;
+
+    if (!domain_find(domid))
+        return 0;
+    pbuf_watch(&b, op, domid, path, token, relative);
+    rc = persist_commit(&b);
+    pbuf_free(&b);
+    return rc < 0 ? rc : saved_apply(domid, op, path, token, relative);
 }
 
 int domain_add(unsigned domid, uint64_t mfn, uint32_t port, int target, bool *fresh)
@@ -59,8 +134,9 @@ int domain_add(unsigned domid, uint64_t mfn, uint32_t port, int target, bool *fr
         d->next = domains;
         domains = d;
     } else if (d->mfn != mfn || d->port != port) {
-        if (transport && d->conn)
+        if (transport && d->ring)
             transport->detach(d);
+        saved_clear(d); /* a new ring is a new connection */
     }
     d->mfn = mfn;
     d->port = port;
@@ -74,9 +150,10 @@ void domain_remove(unsigned domid)
     for (struct xs_domain **pp = &domains; *pp; pp = &(*pp)->next) {
         struct xs_domain *d = *pp;
         if (d->domid == domid) {
-            if (transport && d->conn)
+            if (transport && d->ring)
                 transport->detach(d);
             *pp = d->next;
+            saved_clear(d);
             free(d);
             return;
         }
@@ -87,6 +164,13 @@ void domain_attach_all(void)
 {
     for (struct xs_domain *d = domains; d; d = d->next)
         attach(d);
+}
+
+void domain_detach_all(void)
+{
+    for (struct xs_domain *d = domains; d; d = d->next)
+        if (transport && d->ring)
+            transport->detach(d);
 }
 
 void domain_reset(void)
@@ -211,12 +295,14 @@ static void dump(struct pbuf *b)
     for (struct xs_domain *d = domains; d; d = d->next) {
         domain_record(d, &pd);
         pbuf_domain(b, &pd);
+        for (struct xs_saved_watch *w = d->watches; w; w = w->next)
+            pbuf_watch(b, 'W', d->domid, w->path, w->token, w->relative);
     }
 }
 
 const struct persist_hooks *domain_persist_hooks(void)
 {
-    static const struct persist_hooks h = {restore, forget, dump};
+    static const struct persist_hooks h = {restore, forget, dump, saved_apply};
 
     return &h;
 }

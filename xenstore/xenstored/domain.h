@@ -10,15 +10,26 @@
 
 struct xs_conn;
 
+/* A watch of the domain's ring connection, kept (and persisted) so that a restarted
+ * daemon gives the reconnected ring its watches back. */
+struct xs_saved_watch {
+    struct xs_saved_watch *next;
+    char *path; /* canonical */
+    char *token;
+    bool relative;
+};
+
 struct xs_domain {
     struct xs_domain *next;
     unsigned domid;
-    uint64_t mfn;         /* the xenstore ring page (guest frame) */
-    uint32_t port;        /* the guest's unbound event channel for xenstore */
-    int target;           /* SET_TARGET, -1 = none */
-    bool released_fired;  /* @releaseDomain already sent (RESUME clears it) */
-    struct xs_conn *conn; /* the domain's ring connection, when a transport is plugged */
-    void *ring;           /* transport state */
+    uint64_t mfn;                   /* the xenstore ring page (guest frame) */
+    uint32_t port;                  /* the guest's unbound event channel for xenstore */
+    int target;                     /* SET_TARGET, -1 = none */
+    bool released_fired;            /* @releaseDomain already sent (RESUME clears it) */
+    bool gone;                      /* the transport found no such domain (it died meanwhile) */
+    struct xs_conn *conn;           /* the domain's ring connection (NULL while none is usable) */
+    void *ring;                     /* transport state; non-NULL while attached */
+    struct xs_saved_watch *watches; /* durable copy of the ring connection's watches */
 };
 
 /*
@@ -35,6 +46,13 @@ struct xs_ring_transport {
 };
 void domain_set_transport(const struct xs_ring_transport *t);
 
+/* Iteration over the introduced domains. */
+struct xs_domain *domain_first(void);
+
+/* RELEASE (as the request does: store cleanup, persisted, @releaseDomain) every domain
+ * the transport reported gone, e.g. domains that died while the daemon was down. */
+void domain_release_gone(void);
+
 /* Lookup; dom0 is always considered introduced. */
 struct xs_domain *domain_find(unsigned domid);
 bool domain_is_introduced(unsigned domid);
@@ -46,6 +64,9 @@ int domain_add(unsigned domid, uint64_t mfn, uint32_t port, int target, bool *fr
 void domain_remove(unsigned domid);
 /* Attach the transport to every known domain (start-up after loading state). */
 void domain_attach_all(void);
+/* Detach every domain's ring, keeping the domains and their saved watches (daemon
+ * shutdown: call before conn_close_all(), so the rings are not marked failed). */
+void domain_detach_all(void);
 /* The record persisted for d. */
 void domain_record(const struct xs_domain *d, struct persist_dom *out);
 
@@ -55,6 +76,13 @@ void domain_record(const struct xs_domain *d, struct persist_dom *out);
  * pass to dom0). Changes are recorded in c->chg. 0 or -ENOMEM.
  */
 int domain_cleanup_store(struct db_ctx *c, unsigned domid);
+
+/*
+ * Durable watches of ring connections: op 'W' (add path/token), 'U' (remove), 'C' (drop
+ * all of domid's). Appends a state record, then updates the domain's saved list.
+ * 0 or -errno (nothing changed). Unknown domains: 0, nothing recorded.
+ */
+int domain_watch_log(unsigned domid, char op, const char *path, const char *token, bool relative);
 
 /* Hooks for persist_open(). */
 const struct persist_hooks *domain_persist_hooks(void);

@@ -21,9 +21,11 @@
 #include "loop.h"
 #include "persist.h"
 #include "proto.h"
+#include "ring.h"
 #include "sock.h"
 
 static struct {
+    char rundir[PATH_MAX];
     char dir[PATH_MAX]; /* $rundir/xenstored */
     const char *pidfile, *logfile;
     bool foreground, sync, stop;
@@ -111,6 +113,7 @@ static void parse_args(int argc, char **argv)
         die("unexpected argument '%s' (see --help)", argv[optind]);
     if (!rundir || !*rundir)
         rundir = "/run/pvisor";
+    snprintf(O.rundir, sizeof(O.rundir), "%s", rundir);
     if (snprintf(O.dir, sizeof(O.dir), "%s/xenstored", rundir) >= (int)sizeof(O.dir))
         die("run directory path too long");
     mkdir(rundir, 0755);
@@ -259,9 +262,14 @@ static void start(void)
     rc = persist_open(O.dir, O.sync, &xsd_store, domain_persist_hooks());
     if (rc < 0)
         die("cannot load state from %s/store.db: %s", O.dir, strerror(-rc));
-    domain_attach_all();
     if (loop_init() < 0)
         die("epoll: %s", strerror(errno));
+    /* Guest rings: reconnect those of the domains introduced before a restart. */
+    if (ring_pvisor_init(O.rundir) < 0)
+        die("run directory path too long");
+    domain_attach_all();
+    ring_pvisor_serving();
+    domain_release_gone(); /* those that died while no daemon watched */
     snprintf(sock, sizeof(sock), "%s/socket", O.dir);
     rc = sock_listen(sock);
     if (rc == -EADDRINUSE)
@@ -294,6 +302,7 @@ int main(int argc, char **argv)
         if (persist_want_compact())
             persist_compact(&xsd_store);
     }
+    domain_detach_all(); /* the rings stay good for the next daemon */
     conn_close_all();
     sock_shutdown();
     persist_close();

@@ -7,6 +7,7 @@
 #include "log.h"
 #include "persist.h"
 #include "proto.h"
+#include "ring.h"
 
 struct ctl_cmd {
     const char *name;
@@ -116,8 +117,9 @@ static int ctl_quota(struct xs_req *r, const char **argv, int argc)
 
 static int ctl_stats(struct xs_req *r, const char **argv, int argc)
 {
-    return reply_text(r, "connections %u\nnodes %ld\nlog-bytes %llu\n", conn_count(),
-                      store_owner_count(&xsd_store, 0), (unsigned long long)persist_log_size());
+    return reply_text(r, "connections %u\nguest-rings %u\nnodes %ld\nlog-bytes %llu\n",
+                      conn_count(), ring_count(), store_owner_count(&xsd_store, 0),
+                      (unsigned long long)persist_log_size());
 }
 
 static int ctl_compact(struct xs_req *r, const char **argv, int argc)
@@ -148,7 +150,7 @@ static const struct ctl_cmd cmd_table[] = {
     {"log", "[error|warn|info|debug|on|off]  show or set the log level", ctl_log},
     {"print", "<text>  write text to the log", ctl_print},
     {"quota", "[<domid> | set <name> <value>]  show limits, usage, or change one", ctl_quota},
-    {"stats", "connections, nodes, log size", ctl_stats},
+    {"stats", "connections, guest rings, nodes, log size", ctl_stats},
     {"compact", "rewrite the state file now", ctl_compact},
     {"restrict", "<domid>  act as that unprivileged domain on this connection", ctl_restrict},
 };

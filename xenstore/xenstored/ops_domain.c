@@ -169,3 +169,47 @@ int op_set_target(struct xs_req *r)
     r->after = set_target_after;
     return req_ok(r);
 }
+
+/* --- releasing on the daemon's own behalf ----------------------------------------------- */
+
+static ssize_t null_recv(struct xs_conn *c, void *buf, size_t len)
+{
+    (void)c, (void)buf, (void)len;
+    return 0;
+}
+
+static ssize_t null_send(struct xs_conn *c, const void *buf, size_t len)
+{
+    (void)c, (void)buf;
+    return (ssize_t)len; /* the reply is not needed */
+}
+
+static void null_destroy(struct xs_conn *c)
+{
+    (void)c;
+}
+
+void domain_release_gone(void)
+{
+    static const struct xs_conn_ops ops = {"internal", null_recv, null_send,
+                                           NULL,       NULL,      null_destroy};
+    static const struct xs_caller dom0 = {.domid = 0, .priv = true, .target = -1};
+    struct xs_domain *d;
+    char arg[16];
+
+    for (;;) {
+        for (d = domain_first(); d && !d->gone; d = d->next)
+            ;
+        if (!d)
+            return;
+        struct xs_conn *c = conn_new(&ops, NULL, &dom0, "internal");
+        int n = snprintf(arg, sizeof(arg), "%u", d->domid);
+        struct xsd_sockmsg h = {XS_RELEASE, 0, 0, (uint32_t)n + 1};
+        d->gone = false; /* whatever happens, once */
+        log_info("domain %u is gone: releasing it", d->domid);
+        if (c) {
+            proto_handle(c, &h, arg);
+            conn_close(c, "peer closed");
+        }
+    }
+}

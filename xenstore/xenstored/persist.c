@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "persist.h"
+#include "../common/wire.h"
 
 #define MAGIC         "PVXSDB1\n"
 #define MAGIC_LEN     8
@@ -98,6 +99,18 @@ void pbuf_undomain(struct pbuf *b, unsigned domid)
 {
     put_u8(b, 'R');
     put_u32(b, domid);
+}
+
+void pbuf_watch(struct pbuf *b, char op, unsigned domid, const char *path, const char *token,
+                bool relative)
+{
+    put_u8(b, (uint8_t)op);
+    put_u32(b, domid);
+    if (op == 'C')
+        return;
+    put_u8(b, relative);
+    put_str(b, path, (uint32_t)strlen(path));
+    put_str(b, token, (uint32_t)strlen(token));
 }
 
 void pbuf_free(struct pbuf *b)
@@ -189,6 +202,24 @@ static int apply_node(struct xs_store *s, struct rd *r)
     return rc < 0 || path[0] == '@' ? rc : store_set_value(s, path, val, vlen);
 }
 
+static int apply_watch(struct rd *r, char op)
+{
+    static char path[XSD_PATH_BUF], token[XENSTORE_PAYLOAD_MAX + 1];
+    uint32_t domid, len;
+    uint8_t rel = 0;
+
+    if (get(r, &domid, 4) < 0)
+        return -EINVAL;
+    if (op != 'C' && (get(r, &rel, 1) < 0 || get_str(r, path, sizeof(path), &len) < 0 ||
+                      get_str(r, token, sizeof(token), &len) < 0))
+        return -EINVAL;
+    if (op == 'C')
+        path[0] = token[0] = '\0';
+    return P.hooks && P.hooks->watch_restore
+               ? P.hooks->watch_restore(domid, op, path, token, rel != 0)
+               : 0;
+}
+
 static int apply_entry(struct xs_store *s, struct rd *r)
 {
     static char path[XSD_PATH_BUF];
@@ -215,6 +246,10 @@ static int apply_entry(struct xs_store *s, struct rd *r)
         if (P.hooks)
             P.hooks->domain_forget(d.domid);
         return 0;
+    case 'W':
+    case 'U':
+    case 'C':
+        return apply_watch(r, (char)kind);
     }
     return -EINVAL;
 }

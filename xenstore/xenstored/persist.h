@@ -36,6 +36,10 @@ void pbuf_node(struct pbuf *b, const char *path, const struct xs_node *n); /* fu
 void pbuf_del(struct pbuf *b, const char *path);                           /* subtree gone */
 void pbuf_domain(struct pbuf *b, const struct persist_dom *d);
 void pbuf_undomain(struct pbuf *b, unsigned domid);
+/* A watch of a domain's ring connection: op 'W' added, 'U' removed (path, token),
+ * 'C' all of the domain's watches dropped (path and token ignored). */
+void pbuf_watch(struct pbuf *b, char op, unsigned domid, const char *path, const char *token,
+                bool relative);
 void pbuf_free(struct pbuf *b);
 
 /* Domain records are owned by domain.c: restore callbacks and a dump for compaction. */
@@ -43,6 +47,9 @@ struct persist_hooks {
     int (*domain_restore)(const struct persist_dom *d);
     void (*domain_forget)(unsigned domid);
     void (*domain_dump)(struct pbuf *b);
+    /* A pbuf_watch() entry; NULL: ignored. */
+    int (*watch_restore)(unsigned domid, char op, const char *path, const char *token,
+                         bool relative);
 };
 
 /*

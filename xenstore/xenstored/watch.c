@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain.h"
+#include "log.h"
 #include "proto.h"
 #include "watch.h"
 
@@ -137,6 +139,13 @@ int op_watch(struct xs_req *r)
 
     if (rc == 0)
         rc = watch_add(r->c, path, token, relative, &r->first_event);
+    if (rc == 0 && r->c->ring) { /* durable, so that a restarted daemon keeps it */
+        rc = domain_watch_log(r->c->who.domid, 'W', path, token, relative);
+        if (rc < 0) {
+            watch_del(r->c, path, token);
+            r->first_event = NULL;
+        }
+    }
     return rc < 0 ? rc : req_ok(r);
 }
 
@@ -149,11 +158,15 @@ int op_unwatch(struct xs_req *r)
 
     if (rc == 0)
         rc = watch_del(r->c, path, token);
+    if (rc == 0 && r->c->ring && domain_watch_log(r->c->who.domid, 'U', path, token, false) < 0)
+        log_warn("%s: unwatch %s not recorded: a restart would bring it back", r->c->name, path);
     return rc < 0 ? rc : req_ok(r);
 }
 
 int op_reset_watches(struct xs_req *r)
 {
+    if (r->c->ring && domain_watch_log(r->c->who.domid, 'C', "", "", false) < 0)
+        log_warn("%s: watch reset not recorded: a restart would bring them back", r->c->name);
     proto_conn_gone(r->c);
     return req_ok(r);
 }

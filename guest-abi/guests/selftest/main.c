@@ -129,6 +129,7 @@ int main(const char *cmdline)
     st_callbacks();
     st_vcpu();
     st_evtchn();
+    st_gnttab();
     st_timers();
     st_privileged();
     st_shutdown_code();

@@ -32,6 +32,7 @@ void st_mmu(void);        /* mmu_update, update_va_mapping, mmuext_op, vm_assist
 void st_callbacks(void);  /* set_trap_table, set_callbacks, callback_op */
 void st_vcpu(void);       /* vcpu_op bookkeeping and register_vcpu_info */
 void st_evtchn(void);     /* event channels */
+void st_gnttab(void);     /* grant_table_op (needs st_domid from st_evtchn) */
 void st_timers(void);     /* set_timer_op, vcpu timers, sched_op block/poll/yield */
 void st_privileged(void); /* physdev_op, hvm_op, sysctl, domctl, remote_shutdown */
 

@@ -13,6 +13,7 @@
 #include <pvguest/console.h>
 #include <pvguest/errno.h>
 #include <pvguest/events.h>
+#include <pvguest/gnttab.h>
 #include <pvguest/hypercall.h>
 #include <pvguest/layout.h>
 #include <pvguest/lib.h>
@@ -23,5 +24,6 @@
 #include <pvguest/start.h>
 #include <pvguest/string.h>
 #include <pvguest/time.h>
+#include <pvguest/xenbus.h>
 
 #endif /* PVGUEST_PVGUEST_H */
