@@ -112,6 +112,10 @@ check: all $(UNIT_TESTS) $(CHECK_DEPS)
 demo: all
 	@BUILD=$(BUILD) examples/demo.sh
 
+# Benchmarks against the substrate's own limits (not part of check); BENCH_ARGS=--quick.
+bench: all
+	@BUILD=$(BUILD) tests/bench/run.sh $(BENCH_ARGS)
+
 clean:
 	rm -rf $(BUILD)
 
