@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pvisor/daemon.h>
 #include <pvisor/evtchn.h>
 #include <pvisor/fmem.h>
 #include <pvisor/xs.h>
@@ -299,7 +300,6 @@ static int make_log_dir(void)
 static int daemonize(void)
 {
     char log[4096 + 32];
-    int fd;
     pid_t pid;
 
     fflush(NULL);
@@ -310,17 +310,7 @@ static int daemonize(void)
         _exit(0);
     setsid();
     snprintf(log, sizeof(log), "%s/xenconsoled.log", X.o.rundir);
-    fd = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        close(fd);
-    }
-    fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        dup2(fd, STDIN_FILENO);
-        close(fd);
-    }
+    dom0_stdio_to_log(log);
     return 0;
 }
 

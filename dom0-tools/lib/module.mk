@@ -1,6 +1,7 @@
 # dom0-tools/lib/module.mk: libpvctl (control-socket client, ELF loader, PV domain builder) and its unit tests.
 PVCTL_SRCS := dom0-tools/lib/ctl.c dom0-tools/lib/ctl_ops.c dom0-tools/lib/elf.c \
               dom0-tools/lib/evtchn.c dom0-tools/lib/gnttab.c dom0-tools/lib/fmem.c \
+              dom0-tools/lib/daemon.c \
               dom0-tools/lib/pv_layout.c dom0-tools/lib/build_pv.c
 $(eval $(call host-lib,pvctl,$(PVCTL_SRCS)))
 

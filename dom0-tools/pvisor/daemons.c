@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pvisor/daemon.h>
 #include <pvisor/pvctl.h>
 
 #include "launcher.h"
@@ -256,22 +257,10 @@ static void expand_args(const struct launch_ctx *x, const struct daemon *d, cons
 static void child_exec(const struct launch_ctx *x, const struct daemon *d, char **argv)
 {
     char log[4096];
-    int fd;
 
     setsid();
     snprintf(log, sizeof(log), "%s/%s.log", x->rundir, d->name);
-    fd = open("/dev/null", O_RDONLY);
-    if (fd >= 0 && fd != STDIN_FILENO) {
-        dup2(fd, STDIN_FILENO);
-        close(fd);
-    }
-    fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (fd >= 0) {
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        if (fd > STDERR_FILENO)
-            close(fd);
-    }
+    dom0_stdio_to_log(log);
     for (int i = STDERR_FILENO + 1; i < 1024; i++)
         close(i);
     signal(SIGPIPE, SIG_DFL);

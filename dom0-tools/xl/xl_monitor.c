@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pvisor/daemon.h>
 #include <pvisor/dombuild.h>
 
 #include "xl.h"
@@ -304,20 +305,10 @@ static void monitor_main(const char *rundir, struct xl_running *r)
     struct pvctl *c;
     char path[4096], when[32];
     time_t now = time(NULL);
-    int fd, rc;
+    int rc;
 
     snprintf(path, sizeof(path), "%s/xl-%s.log", rundir, r->cfg->name);
-    fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-    if (fd >= 0) {
-        dup2(fd, STDOUT_FILENO);
-        dup2(fd, STDERR_FILENO);
-        close(fd);
-    }
-    fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (fd >= 0) {
-        dup2(fd, STDIN_FILENO);
-        close(fd);
-    }
+    dom0_stdio_to_log(path);
     setvbuf(stderr, NULL, _IOLBF, 0);
     if (chdir("/") < 0 || pvctl_open(rundir, &c) < 0)
         _exit(XL_FAIL);
