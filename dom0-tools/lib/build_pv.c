@@ -16,19 +16,6 @@
 
 #define KERNEL_MAX_BYTES (512ull << 20) /* largest kernel file the builder reads */
 
-__attribute__((format(printf, 4, 5))) static int bfail(char *err, size_t errlen, int ret,
-                                                       const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err && errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return ret;
-}
-
 /* ---- image checks ------------------------------------------------------------------ */
 
 static int check_kind(const struct elf_image *img, const char *name, char *err, size_t errlen)
@@ -36,18 +23,21 @@ static int check_kind(const struct elf_image *img, const char *name, char *err, 
     const struct elf_xen_notes *x = &img->xen;
 
     if (!img->has_xen_notes)
-        return bfail(err, errlen, -ENOEXEC, "%s: not a Xen PV image (no Xen ELF notes)", name);
+        return dombuild_errf(err, errlen, -ENOEXEC, "%s: not a Xen PV image (no Xen ELF notes)",
+                             name);
     if (!elf_has_note(img, XEN_ELFNOTE_ENTRY) && elf_has_note(img, XEN_ELFNOTE_PHYS32_ENTRY))
-        return bfail(err, errlen, -ENOEXEC,
-                     "%s: not a Xen PV image (no XEN_ELFNOTE_ENTRY; it has a PVH entry "
-                     "point, which needs type = \"pvh\")",
-                     name);
+        return dombuild_errf(err, errlen, -ENOEXEC,
+                             "%s: not a Xen PV image (no XEN_ELFNOTE_ENTRY; it has a PVH entry "
+                             "point, which needs type = \"pvh\")",
+                             name);
     if (img->elfclass != 64)
-        return bfail(err, errlen, -ENOEXEC,
-                     "%s: 32-bit image: only 64-bit (x86-64) PV kernels are supported", name);
+        return dombuild_errf(err, errlen, -ENOEXEC,
+                             "%s: 32-bit image: only 64-bit (x86-64) PV kernels are supported",
+                             name);
     if (elf_has_note(img, XEN_ELFNOTE_XEN_VERSION) && strncmp(x->xen_version, "xen-3.0", 7))
-        return bfail(err, errlen, -ENOEXEC, "%s: built for Xen interface \"%s\" (want \"xen-3.0\")",
-                     name, x->xen_version);
+        return dombuild_errf(err, errlen, -ENOEXEC,
+                             "%s: built for Xen interface \"%s\" (want \"xen-3.0\")", name,
+                             x->xen_version);
     return 0;
 }
 
@@ -62,23 +52,25 @@ static int check_addresses(const struct elf_image *img, const char *name, char *
 
     if (!lower_half(img->virt_base) || img->virt_kend > DOMBUILD_LOWER_LIMIT ||
         !lower_half(img->virt_entry))
-        return bfail(err, errlen, -ENOEXEC,
-                     "%s: upper-half kernels are not supported on this substrate (VIRT_BASE "
-                     "%#llx, kernel [%#llx, %#llx)); link it below 0x800000000000",
-                     name, (unsigned long long)img->virt_base, (unsigned long long)img->virt_kstart,
-                     (unsigned long long)img->virt_kend);
+        return dombuild_errf(
+            err, errlen, -ENOEXEC,
+            "%s: upper-half kernels are not supported on this substrate (VIRT_BASE "
+            "%#llx, kernel [%#llx, %#llx)); link it below 0x800000000000",
+            name, (unsigned long long)img->virt_base, (unsigned long long)img->virt_kstart,
+            (unsigned long long)img->virt_kend);
     if (img->virt_entry < img->virt_kstart || img->virt_entry >= img->virt_kend)
-        return bfail(err, errlen, -ENOEXEC,
-                     "%s: entry point %#llx is outside the kernel "
-                     "[%#llx, %#llx)",
-                     name, (unsigned long long)img->virt_entry,
-                     (unsigned long long)img->virt_kstart, (unsigned long long)img->virt_kend);
+        return dombuild_errf(err, errlen, -ENOEXEC,
+                             "%s: entry point %#llx is outside the kernel "
+                             "[%#llx, %#llx)",
+                             name, (unsigned long long)img->virt_entry,
+                             (unsigned long long)img->virt_kstart,
+                             (unsigned long long)img->virt_kend);
     if (elf_has_note(img, XEN_ELFNOTE_HYPERCALL_PAGE) &&
         (hc % DOMBUILD_PAGE_SIZE || hc < img->virt_kstart || hc >= img->virt_kend))
-        return bfail(err, errlen, -ENOEXEC,
-                     "%s: hypercall page %#llx is not a page-aligned "
-                     "address inside the kernel",
-                     name, (unsigned long long)hc);
+        return dombuild_errf(err, errlen, -ENOEXEC,
+                             "%s: hypercall page %#llx is not a page-aligned "
+                             "address inside the kernel",
+                             name, (unsigned long long)hc);
     return 0;
 }
 
@@ -121,7 +113,7 @@ int dombuild_pv_memory(const struct elf_image *img, const char *name, void *mem,
     if (ret)
         return ret;
     if (pv_write_boot(mem, nr_pages, l, b))
-        return bfail(err, errlen, -ERANGE, "%s: boot data does not fit guest memory", name);
+        return dombuild_errf(err, errlen, -ERANGE, "%s: boot data does not fit guest memory", name);
     return 0;
 }
 
@@ -155,14 +147,14 @@ static int read_kernel(const char *path, uint8_t **data, size_t *size, char *err
         ret = -errno;
         if (fd >= 0)
             close(fd);
-        return bfail(err, errlen, ret, "kernel %s: %s", path, strerror(-ret));
+        return dombuild_errf(err, errlen, ret, "kernel %s: %s", path, strerror(-ret));
     }
     ret = -EFBIG;
     if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > KERNEL_MAX_BYTES) {
         ret = S_ISREG(st.st_mode) ? -EFBIG : -EINVAL;
         close(fd);
-        return bfail(err, errlen, ret, "kernel %s: %s", path,
-                     ret == -EFBIG ? "file larger than 512 MiB" : "not a regular file");
+        return dombuild_errf(err, errlen, ret, "kernel %s: %s", path,
+                             ret == -EFBIG ? "file larger than 512 MiB" : "not a regular file");
     }
     *size = (size_t)st.st_size;
     *data = malloc(*size ? *size : 1);
@@ -171,7 +163,7 @@ static int read_kernel(const char *path, uint8_t **data, size_t *size, char *err
     if (ret) {
         free(*data);
         *data = NULL;
-        return bfail(err, errlen, ret, "kernel %s: read failed: %s", path, strerror(-ret));
+        return dombuild_errf(err, errlen, ret, "kernel %s: read failed: %s", path, strerror(-ret));
     }
     return 0;
 }
@@ -197,26 +189,29 @@ struct build {
 
 static int ctl_fail(struct build *b, int ret, const char *what)
 {
-    return bfail(b->err, b->errlen, ret, "domain '%s': %s: %s", b->p->name, what,
-                 pvctl_strerror(ret));
+    return dombuild_errf(b->err, b->errlen, ret, "domain '%s': %s: %s", b->p->name, what,
+                         pvctl_strerror(ret));
 }
 
 static int check_params(const struct dombuild_params *p, char *err, size_t errlen)
 {
     if (!p->name || !p->name[0] || strlen(p->name) >= PVCTL_NAME_LEN)
-        return bfail(err, errlen, -EINVAL, "domain name must be 1-%d bytes", PVCTL_NAME_LEN - 1);
+        return dombuild_errf(err, errlen, -EINVAL, "domain name must be 1-%d bytes",
+                             PVCTL_NAME_LEN - 1);
     if (!p->kernel_path || !p->kernel_path[0])
-        return bfail(err, errlen, -EINVAL, "domain '%s': no kernel given", p->name);
+        return dombuild_errf(err, errlen, -EINVAL, "domain '%s': no kernel given", p->name);
     if (p->type != PVCTL_TYPE_PV)
-        return bfail(err, errlen, -EINVAL, "domain '%s': only type \"pv\" can be built yet",
-                     p->name);
+        return dombuild_errf(err, errlen, -EINVAL, "domain '%s': only type \"pv\" can be built yet",
+                             p->name);
     if (p->vcpus == 0)
-        return bfail(err, errlen, -EINVAL, "domain '%s': vcpus must be at least 1", p->name);
+        return dombuild_errf(err, errlen, -EINVAL, "domain '%s': vcpus must be at least 1",
+                             p->name);
     if (p->mem_kb == 0 || p->mem_kb % 4 || (p->max_mem_kb && p->max_mem_kb < p->mem_kb))
-        return bfail(err, errlen, -EINVAL,
-                     "domain '%s': bad memory size (%llu KiB, max %llu "
-                     "KiB)",
-                     p->name, (unsigned long long)p->mem_kb, (unsigned long long)p->max_mem_kb);
+        return dombuild_errf(err, errlen, -EINVAL,
+                             "domain '%s': bad memory size (%llu KiB, max %llu "
+                             "KiB)",
+                             p->name, (unsigned long long)p->mem_kb,
+                             (unsigned long long)p->max_mem_kb);
     return 0;
 }
 
@@ -298,13 +293,14 @@ static int set_params(struct build *b)
  * toolstack does, so backends can map them by grant instead of by frame number. */
 static int seed_grants(struct build *b)
 {
-    grant_entry_v1_t *gt = (grant_entry_v1_t *)(void *)((uint8_t *)b->mem +
-                                                       (b->map.special_pfn + 1) * DOMBUILD_PAGE_SIZE);
+    grant_entry_v1_t *gt =
+        (grant_entry_v1_t *)(void *)((uint8_t *)b->mem +
+                                     (b->map.special_pfn + 1) * DOMBUILD_PAGE_SIZE);
 
-    gt[GNTTAB_RESERVED_CONSOLE] = (grant_entry_v1_t){.flags = GTF_permit_access, .domid = 0,
-                                                     .frame = (uint32_t)b->l.console_pfn};
-    gt[GNTTAB_RESERVED_XENSTORE] = (grant_entry_v1_t){.flags = GTF_permit_access, .domid = 0,
-                                                      .frame = (uint32_t)b->l.store_pfn};
+    gt[GNTTAB_RESERVED_CONSOLE] = (grant_entry_v1_t){
+        .flags = GTF_permit_access, .domid = 0, .frame = (uint32_t)b->l.console_pfn};
+    gt[GNTTAB_RESERVED_XENSTORE] = (grant_entry_v1_t){
+        .flags = GTF_permit_access, .domid = 0, .frame = (uint32_t)b->l.store_pfn};
     return 0;
 }
 
@@ -367,8 +363,8 @@ int dombuild_create(struct pvctl *c, const struct dombuild_params *p, struct dom
                     char *err, size_t errlen)
 {
     static int (*const steps[])(struct build *) = {
-        load_image,  create_domain, map_memory,          alloc_ports,
-        fill_memory, seed_grants,   set_params,          init_hypercall_page, set_boot_vcpu,
+        load_image,  create_domain, map_memory,          alloc_ports,   fill_memory,
+        seed_grants, set_params,    init_hypercall_page, set_boot_vcpu,
     };
     struct build *b;
     size_t i;
@@ -382,7 +378,7 @@ int dombuild_create(struct pvctl *c, const struct dombuild_params *p, struct dom
         return ret;
     b = calloc(1, sizeof(*b));
     if (!b)
-        return bfail(err, errlen, -ENOMEM, "out of memory");
+        return dombuild_errf(err, errlen, -ENOMEM, "out of memory");
     *b = (struct build){.c = c, .p = p, .r = r, .err = err, .errlen = errlen};
     for (i = 0; ret == 0 && i < sizeof(steps) / sizeof(steps[0]); i++)
         ret = steps[i](b);

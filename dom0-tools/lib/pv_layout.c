@@ -18,8 +18,8 @@
 
 _Static_assert(sizeof(struct start_info) <= 4096, "start_info fits a page");
 
-__attribute__((format(printf, 4, 5))) static int lfail(char *err, size_t errlen, int ret,
-                                                       const char *fmt, ...)
+/* The builder's error convention: one line into err (if given), ret returned. */
+int dombuild_errf(char *err, size_t errlen, int ret, const char *fmt, ...)
 {
     va_list ap;
 
@@ -61,10 +61,10 @@ static int size_page_tables(struct pv_layout *l, char *err, size_t errlen)
     for (iter = 0; iter < 64; iter++) {
         end = round_up(pv_layout_va(l, l->pt_pfn + pages), DOMBUILD_MAP_ALIGN);
         if (end > DOMBUILD_LOWER_LIMIT)
-            return lfail(err, errlen, -EINVAL,
-                         "upper-half kernels are not supported on this substrate (the boot "
-                         "mapping would end at %#llx)",
-                         (unsigned long long)end);
+            return dombuild_errf(err, errlen, -EINVAL,
+                                 "upper-half kernels are not supported on this substrate (the boot "
+                                 "mapping would end at %#llx)",
+                                 (unsigned long long)end);
         count_tables(l->virt_base, end - 1, l);
         pages = l->nr_pt_frames + extra;
         if (pv_layout_va(l, l->pt_pfn + pages) <= end)
@@ -78,23 +78,24 @@ static int check_range(uint64_t vb, uint64_t kstart, uint64_t kend, uint64_t nr_
                        size_t errlen)
 {
     if (vb >= DOMBUILD_LOWER_LIMIT || kend > DOMBUILD_LOWER_LIMIT)
-        return lfail(err, errlen, -EINVAL,
-                     "upper-half kernels are not supported on this substrate (VIRT_BASE "
-                     "%#llx, kernel ends at %#llx; must stay below %#llx)",
-                     (unsigned long long)vb, (unsigned long long)kend,
-                     (unsigned long long)DOMBUILD_LOWER_LIMIT);
+        return dombuild_errf(err, errlen, -EINVAL,
+                             "upper-half kernels are not supported on this substrate (VIRT_BASE "
+                             "%#llx, kernel ends at %#llx; must stay below %#llx)",
+                             (unsigned long long)vb, (unsigned long long)kend,
+                             (unsigned long long)DOMBUILD_LOWER_LIMIT);
     if (vb % PAGE || kstart % PAGE)
-        return lfail(err, errlen, -EINVAL,
-                     "VIRT_BASE %#llx and kernel start %#llx must be page aligned",
-                     (unsigned long long)vb, (unsigned long long)kstart);
+        return dombuild_errf(err, errlen, -EINVAL,
+                             "VIRT_BASE %#llx and kernel start %#llx must be page aligned",
+                             (unsigned long long)vb, (unsigned long long)kstart);
     if (kstart < vb || kend <= kstart)
-        return lfail(err, errlen, -EINVAL,
-                     "kernel range [%#llx, %#llx) is not above "
-                     "VIRT_BASE %#llx",
-                     (unsigned long long)kstart, (unsigned long long)kend, (unsigned long long)vb);
+        return dombuild_errf(err, errlen, -EINVAL,
+                             "kernel range [%#llx, %#llx) is not above "
+                             "VIRT_BASE %#llx",
+                             (unsigned long long)kstart, (unsigned long long)kend,
+                             (unsigned long long)vb);
     if (nr_pages == 0 || nr_pages > MAX_RAM_PAGES)
-        return lfail(err, errlen, -EINVAL, "bad memory size (%llu pages)",
-                     (unsigned long long)nr_pages);
+        return dombuild_errf(err, errlen, -EINVAL, "bad memory size (%llu pages)",
+                             (unsigned long long)nr_pages);
     return 0;
 }
 
@@ -126,12 +127,12 @@ int pv_layout_compute(uint64_t virt_base, uint64_t kstart, uint64_t kend, uint64
     l->stack_pfn = l->pt_pfn + l->nr_pt_frames;
     l->free_pfn = l->stack_pfn + 1;
     if ((l->map_end - virt_base) / PAGE > nr_pages)
-        return lfail(err, errlen, -ENOMEM,
-                     "memory %llu MiB too small for kernel of %llu MiB (kernel and boot data "
-                     "need %llu MiB, mapped up to the next 4 MiB boundary)",
-                     (unsigned long long)(nr_pages * PAGE / MIB),
-                     (unsigned long long)mib_up(kend - kstart),
-                     (unsigned long long)mib_up(l->map_end - virt_base));
+        return dombuild_errf(
+            err, errlen, -ENOMEM,
+            "memory %llu MiB too small for kernel of %llu MiB (kernel and boot data "
+            "need %llu MiB, mapped up to the next 4 MiB boundary)",
+            (unsigned long long)(nr_pages * PAGE / MIB), (unsigned long long)mib_up(kend - kstart),
+            (unsigned long long)mib_up(l->map_end - virt_base));
     return 0;
 }
 

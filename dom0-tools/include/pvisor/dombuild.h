@@ -41,6 +41,11 @@ int dombuild_create(struct pvctl *c, const struct dombuild_params *p, struct dom
 
 /* ---- the socket-free layers the builder is made of (exposed for tests) ------------ */
 
+/* Writes a printf-style one-line message into err (if err and errlen) and returns ret:
+ * how every builder function reports a failure. */
+int dombuild_errf(char *err, size_t errlen, int ret, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #define DOMBUILD_PAGE_SIZE   4096ull
 #define DOMBUILD_MAP_ALIGN   (4ull << 20)   /* the boot mapping ends on a 4 MiB boundary */
 #define DOMBUILD_MAP_SPARE   (512ull << 10) /* with at least this much mapped after the stack */
