@@ -74,13 +74,13 @@ static bool mark_upcall(struct vcpu *v, unsigned word)
 /* Xen's 2-level rules: pending bit, then (if unmasked) selector bit, then upcall_pending. */
 void evtchn_set_pending(struct domain *d, unsigned port)
 {
-    struct shared_info *s = domain_shinfo(d);
-    unsigned long bit = 1UL << (port % BITS_PER_WORD);
-    unsigned word = port / BITS_PER_WORD;
-    if (d->domid == 0) {
+    if (d->domid == 0) { /* a dom0 process's port: its handle keeps the bits */
         dom0_evq_deliver(d->evtchn[port].q, port);
         return;
     }
+    struct shared_info *s = domain_shinfo(d);
+    unsigned long bit = 1UL << (port % BITS_PER_WORD);
+    unsigned word = port / BITS_PER_WORD;
     struct vcpu *v = vcpu_of(d, d->evtchn[port].notify_vcpu);
     if (!v)
         return;

@@ -121,14 +121,14 @@ int copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len)
     return copy_guest(v, gva, (void *)src, len, true);
 }
 
-static uint64_t special_gpa(struct domain *d, unsigned idx)
-{
-    return (d->special_pfn + idx) << PVISOR_PAGE_SHIFT;
-}
-
 uint64_t gmem_special_pfn(struct domain *d, unsigned idx)
 {
     return d->special_pfn + idx;
+}
+
+static uint64_t special_gpa(struct domain *d, unsigned idx)
+{
+    return gmem_special_pfn(d, idx) << PVISOR_PAGE_SHIFT;
 }
 
 void gmem_init_special(struct domain *d)

@@ -32,7 +32,7 @@ static int16_t setup_one(struct vcpu *v, struct gnttab_setup_table *op)
     return GNTST_okay;
 }
 
-/* domain_get_any() takes a reference; a probe only needs to know whether it exists. */
+/* Whether a guest domain exists (the reference domain_get takes is dropped at once). */
 static bool domain_exists(domid_t dom)
 {
     struct domain *d = domain_get(dom);
