@@ -41,7 +41,10 @@ const struct daemon launch_daemons[] = {
      .args = {"--rundir", "%R", "--foreground"},
      .socket = "xenconsoled.sock",
      .ready = ready_socket},
-    {.name = "blkback", .args = {"--rundir", "%R", "--foreground"}, .ready = ready_alive},
+    {.name = "blkback",
+     .args = {"--rundir", "%R", "--foreground"},
+     .socket = "blkback.sock",
+     .ready = ready_socket},
     {.name = "netback", .args = {"--rundir", "%R", "--foreground"}, .ready = ready_alive},
 };
 const unsigned launch_ndaemons = sizeof(launch_daemons) / sizeof(launch_daemons[0]);
