@@ -17,3 +17,4 @@ $(eval $(call bench-prog,rawkvm,tests/bench/rawkvm.c hypervisor/sub_kvm.c,,-lpth
 $(eval $(call bench-prog,dom0bench,tests/bench/dom0bench.c,$(BUILD)/lib/libpvxs.a $(BUILD)/lib/libpvctl.a,-lpthread))
 $(eval $(call bench-prog,lifebench,tests/bench/lifebench.c,,))
 $(eval $(call bench-prog,report,tests/bench/report.c,,-lm))
+$(eval $(call bench-prog,hostio,tests/bench/hostio.c,,-luring))

@@ -1,5 +1,5 @@
 # tests/e2e/module.mk: dom0-side helper programs the end-to-end suites run (build/tests/NAME).
-E2E_TOOLS := gntprobe
+E2E_TOOLS := gntprobe diskpat
 
 define e2e-tool
 $(BUILD)/tests/$(1): $(call objs,tests/e2e/tools/$(1).c) $(BUILD)/lib/libpvctl.a
