@@ -294,8 +294,8 @@ static void on_frontend(struct vbd *v, int fstate, int bstate)
         v->broken = false;
         go_closed(v, bstate);
         break;
-    case XenbusStateInitialising:
-        if (v->phase == VBD_CLOSED || v->conn)
+    case XenbusStateInitialising: /* the frontend starts over (a new driver instance) */
+        if ((v->phase == VBD_CLOSED || v->conn) && rd_num(v->be, "online", 1) != 0)
             restart_handshake(v);
         break;
     case -1: /* the frontend's directory is gone (domain dying) */
@@ -325,7 +325,7 @@ static void vbd_update(struct vbd *v)
     online = (int)rd_num(v->be, "online", 1);
     if (fstate != XenbusStateConnected)
         v->stale = false;
-    if (online == 0 && bstate == XenbusStateClosing) { /* xl block-detach */
+    if (online == 0 && bstate >= XenbusStateClosing) { /* xl block-detach */
         if (!v->conn || fstate == XenbusStateClosing || fstate == XenbusStateClosed || fstate < 0)
             go_closed(v, bstate);
         return;
