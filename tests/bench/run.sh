@@ -47,10 +47,12 @@ mkdir -p "$LOGS"
 rm -f "$LOGS"/*.log
 : >"$SAMPLES"
 
-for f in rawkvm dom0bench lifebench report; do
+for f in rawkvm dom0bench lifebench report hostio; do
     [ -x "$TOOLS/$f" ] || { echo "bench: $TOOLS/$f is missing: run make first" >&2; exit 1; }
 done
-[ -f "$BENCH_GUEST" ] || { echo "bench: $BENCH_GUEST is missing: run make first" >&2; exit 1; }
+for g in "$BENCH_GUEST" "$GUESTS/diskbench"; do
+    [ -f "$g" ] || { echo "bench: $g is missing: run make first" >&2; exit 1; }
+done
 
 info() { echo "INFO $1 $2" >>"$SAMPLES"; }
 note() { printf '  %-44s' "$1" >&2; }
@@ -117,6 +119,33 @@ evt_dom0() {
     return $rc
 }
 
+# Block: diskbench in a guest on a disk image, and hostio on the same file (O_DIRECT, as
+# blkback opens it). diskbench prints "diskbench: TEST qd=N ops=N bytes=N ns=N" per test.
+BLK_TESTS="randread4k:1 randread4k:32 seqread1m:1 seqwrite1m:1"
+blk_host() {
+    local t
+    for t in $BLK_TESTS; do "$TOOLS/hostio" "${t%:*}" "${t#*:}" "$BLK_SECS" "$REPS" "$BLK_IMG" || return 1; done
+}
+blk_guest() {
+    local r t line out vals
+    declare -A acc=()
+    for r in $(seq 1 "$REPS"); do
+        for t in $BLK_TESTS; do
+            out=$(timeout 300 xl create -q -c "$BLK_CFG" "name=\"bench-blk-$r\"" \
+                "extra=\"test=${t%:*} qd=${t#*:} seconds=$BLK_SECS\"" </dev/null | tr -d '\r')
+            line=$(grep -m1 "^diskbench: ${t%:*} qd=${t#*:} " <<<"$out") || { echo "$out"; return 1; }
+            acc[$t]+=" $(awk '{ for (i = 3; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                 if ($2 == "randread4k") printf "%.1f", v["ops"] / (v["ns"] / 1e9);
+                 else printf "%.1f", v["bytes"] * 1e3 / v["ns"] }' <<<"$line")"
+        done
+    done
+    for t in $BLK_TESTS; do
+        vals=${acc[$t]}
+        case $t in randread*) u=ops/s ;; *) u=MB/s ;; esac
+        echo "SAMPLE blk_${t%:*}_qd${t#*:} $u$vals"
+    done
+}
+
 # ---- machine ------------------------------------------------------------------------
 substrate=kvm
 [ -d /sys/module/kvm_pvm ] && substrate="kvm (pvm)"
@@ -164,6 +193,20 @@ for round in $(seq 1 "$ROUNDS"); do
     part xs-guest guest bench-xs-$round "mode=xs reps=$REPS n=$N_GXS"
     part first-byte "$TOOLS/lifebench" firstbyte "$REPS" "$CFG"
     part create-destroy "$TOOLS/lifebench" destroy "$REPS" "$CFG" 'extra="sleep=600"'
+done
+BLK_IMG=$PVISOR_RUNDIR/bench-disk.img BLK_CFG=$PVISOR_RUNDIR/diskbench.cfg
+BLK_SECS=$([ $QUICK = 1 ] && echo 1 || echo 2)
+truncate -s 256M "$BLK_IMG" && "$TOOLS/hostio" seqwrite1m 1 1 1 "$BLK_IMG" >/dev/null # allocate it
+cat >"$BLK_CFG" <<EOF
+type = "pv"
+kernel = "$GUESTS/diskbench"
+memory = 64
+disk = [ 'format=raw, vdev=xvda, access=rw, target=$BLK_IMG' ]
+on_poweroff = "destroy"
+EOF
+for round in $(seq 1 "$ROUNDS"); do
+    part blk-host blk_host
+    part blk-guest blk_guest
 done
 echo "closing baselines" >&2
 baselines
