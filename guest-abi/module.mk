@@ -17,6 +17,7 @@ PVGUEST_SRCS := \
 
 PVGUEST_SRCS += guest-abi/runtime/xenbus.c
 PVGUEST_SRCS += guest-abi/runtime/gnttab.c
+PVGUEST_SRCS += guest-abi/runtime/blkfront.c
 
 $(BUILD)/lib/libpvguest.a: $(call gobjs,$(PVGUEST_SRCS))
 	@mkdir -p $(dir $@)
@@ -35,3 +36,5 @@ $(eval $(call guest-image,pingpong,guest-abi/guests/pingpong.c))
 $(eval $(call guest-image,gntdom0,guest-abi/guests/gntdom0.c))
 $(eval $(call guest-image,xsclient,guest-abi/guests/xsclient.c))
 $(eval $(call guest-image,bench,guest-abi/guests/bench.c))
+$(eval $(call guest-image,disktest,guest-abi/guests/disktest.c))
+$(eval $(call guest-image,diskbench,guest-abi/guests/diskbench.c))
