@@ -147,11 +147,38 @@ static void json_b_info(struct xl_json *j, const struct xlcfg *cfg,
     xj_end_map(j);
 }
 
+/* libxl_device_disk's fields that pvisor has (defaults left out, as libxl does). */
+static void json_disks(struct xl_json *j, const struct xlcfg *cfg)
+{
+    xj_key(j, "disks");
+    xj_array(j);
+    for (size_t i = 0; i < cfg->ndisks; i++) {
+        const struct xl_disk *d = &cfg->disks[i];
+
+        xj_map(j);
+        xj_kstr(j, "pdev_path", d->target);
+        xj_kstr(j, "vdev", d->vdev);
+        xj_kstr(j, "backend", xl_disk_backend_name(d->backend));
+        xj_kstr(j, "format", "raw");
+        if (d->devtype == XL_DISK_CDROM) {
+            xj_ku64(j, "removable", 1);
+            xj_ku64(j, "is_cdrom", 1);
+        }
+        xj_ku64(j, "readwrite", (uint64_t)d->readwrite);
+        if (d->discard >= 0)
+            xj_kstr(j, "discard_enable", d->discard ? "True" : "False");
+        xj_end_map(j);
+    }
+    xj_end_array(j);
+}
+
 void xl_json_config(struct xl_json *j, const struct xlcfg *cfg, const struct pvctl_dominfo *info)
 {
     xj_map(j);
     json_c_info(j, cfg, info);
     json_b_info(j, cfg, info);
+    if (cfg && cfg->ndisks)
+        json_disks(j, cfg);
     if (cfg) {
         xj_kstr(j, "on_poweroff", xlcfg_action_name(cfg->on_poweroff));
         xj_kstr(j, "on_reboot", xlcfg_action_name(cfg->on_reboot));

@@ -79,6 +79,33 @@ static const struct xl_cmd commands[] = {
     {"vcpu-list", xl_cmd_vcpu_list, "[DOMAIN ...]", "list the vCPUs of domains",
      "One line per vCPU: domain name and id, vCPU number, host CPU it last ran on,\n"
      "state (r running, b blocked, p offline) and CPU time in seconds.\n"},
+    {"block-attach", xl_cmd_block_attach, "DOMAIN DISKSPEC...",
+     "attach a virtual disk to a running domain",
+     "Adds a disk to DOMAIN while it runs. DISKSPEC has the syntax of one entry of xl.cfg's\n"
+     "disk list (Xen's xl-disk-configuration); several arguments are joined with commas:\n"
+     "  xl block-attach web1 'format=raw, vdev=xvdb, access=rw, target=/images/data.img'\n"
+     "  xl block-attach web1 /images/data.img,raw,xvdb,rw\n"
+     "The target must be a raw image file or a block device. xl writes the backend\n"
+     "(/local/domain/0/backend/vbd/ID/DEV) and frontend (/local/domain/ID/device/vbd/DEV)\n"
+     "nodes in one transaction and waits up to 10 s until blkback has opened the target\n"
+     "(backend state InitWait); if blkback reports an error or does not answer, the nodes\n"
+     "are removed again and xl says why. The guest's frontend connects by itself. A vdev\n"
+     "already in use is refused. Needs xenstored and blkback (`pvisor start`).\n"},
+    {"block-detach", xl_cmd_block_detach, "[-f] DOMAIN VDEV", "detach a virtual disk from a domain",
+     "Removes DOMAIN's disk VDEV (its name, e.g. xvdb, or its number, e.g. 51728, as\n"
+     "`xl block-list` shows). As in Xen, xl sets the backend's online to 0 and its state\n"
+     "to Closing (5); the guest's frontend then closes and blkback reaches Closed (6),\n"
+     "after which xl removes the frontend and backend nodes. xl waits up to 10 s for that;\n"
+     "a disk whose frontend never connected (or of a domain that has shut down) is\n"
+     "removed at once.\n"
+     "\n"
+     "  -f   force: remove the nodes at once, without waiting for the guest\n"},
+    {"block-list", xl_cmd_block_list, "DOMAIN...", "list the virtual disks of domains",
+     "One line per disk of each DOMAIN, from xenstore, as Xen prints them: Vdev (the\n"
+     "device number), BE (backend domain), handle (the domain id), state (the frontend's\n"
+     "xenbus state: 1 Initialising, 2 InitWait, 3 Initialised, 4 Connected, 5 Closing,\n"
+     "6 Closed), evt-ch and ring-ref (what the frontend published; -1 when not yet) and\n"
+     "BE-path (the backend's xenstore directory).\n"},
     {"help", cmd_help, "[COMMAND]", "show the commands, or the help for one",
      "Without COMMAND lists every command; with it prints that command's help.\n"},
 };
@@ -114,7 +141,7 @@ static void print_overview(FILE *f)
 {
     fprintf(f, "usage: xl COMMAND [OPTIONS] [ARGS]\n\nCommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n`xl help COMMAND` or `xl COMMAND --help` describes a command. DOMAIN is a "
                "name or an id.\nEnvironment: PVISOR_RUNDIR (default /run/pvisor). "
                "Exit status: 0 ok, 1 failed, 2 usage error.\n");

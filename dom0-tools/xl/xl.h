@@ -10,6 +10,7 @@
 
 #include <pvisor/pvctl.h>
 #include <pvisor/xlcfg.h>
+#include <pvisor/xs.h>
 
 /* Exit statuses of every command (docs/xl.md). */
 enum { XL_OK = 0, XL_FAIL = 1, XL_USAGE = 2 };
@@ -44,6 +45,9 @@ int xl_cmd_dmesg(int argc, char **argv);
 int xl_cmd_info(int argc, char **argv);
 int xl_cmd_vcpu_list(int argc, char **argv);
 int xl_cmd_console(int argc, char **argv);
+int xl_cmd_block_attach(int argc, char **argv);
+int xl_cmd_block_detach(int argc, char **argv);
+int xl_cmd_block_list(int argc, char **argv);
 
 /* ---- main.c: option parsing shared by every command -------------------------------- */
 
@@ -93,8 +97,8 @@ struct dombuild_result;
  * xenstored it warns once and returns 0; other failures print and return -errno. */
 int xl_xs_setup(struct pvctl *c, const struct xlcfg *cfg, const struct dombuild_result *res);
 
-/* The domain is gone: RELEASE it and remove /local/domain/ID and its /vm/UUID (quiet
- * when xenstored is not running). */
+/* The domain is gone: RELEASE it and remove /local/domain/ID, its /vm/UUID and its disk
+ * backends /local/domain/0/backend/vbd/ID (quiet when xenstored is not running). */
 void xl_xs_release(struct pvctl *c, uint32_t domid);
 
 /* Writes control/shutdown = word ("poweroff", "reboot"). 0, -ENOTCONN (no xenstored),
@@ -104,6 +108,64 @@ int xl_xs_shutdown_request(struct pvctl *c, uint32_t domid, const char *word);
 /* 1 when the guest has acknowledged (control/shutdown no longer reads `word`), 0 when
  * not yet, -errno when it cannot be read. */
 int xl_xs_shutdown_acked(struct pvctl *c, uint32_t domid, const char *word);
+
+/* A connection to xenstored in c's run directory (sets XENSTORED_PATH unless given), or
+ * NULL with errno set. */
+struct xs_handle *xl_xs_open(struct pvctl *c);
+
+/* Writes inside one transaction: after the first failure every call does nothing, and
+ * err / where keep that failure's errno and path. */
+struct xl_xw {
+    struct xs_handle *h;
+    xs_transaction_t t;
+    int err;
+    const char *where;
+};
+
+void xl_xw_put(struct xl_xw *w, const char *val, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* ACL of path: owned by `owner` (no access for others), `reader` may read (-1: nobody). */
+void xl_xw_acl(struct xl_xw *w, const char *path, unsigned owner, int reader);
+/* Creates path with value and ACL; children created later inherit the ACL. */
+void xl_xw_node(struct xl_xw *w, const char *path, const char *val, unsigned owner, int reader);
+
+/* Runs body in a transaction and commits, redoing it (up to 10 times) when xenstored says
+ * EAGAIN; body's first failure aborts it. 0 or -errno (*where, if given, names the path or
+ * step that failed; valid until the next xl_xw_put). */
+int xl_xs_transact(struct xs_handle *h, void (*body)(struct xl_xw *w, void *arg), void *arg,
+                   const char **where);
+
+/* ---- xl_block.c: virtual block devices ---------------------------------------------------- */
+
+struct xl_running;
+
+/* Xen's vbd nodes for disk d of domain domid (d->blockdev says "phy" or "file"):
+ * /local/domain/0/backend/vbd/ID/DEVID (dom0's, readable by the guest) and
+ * /local/domain/ID/device/vbd/DEVID (the guest's, readable by dom0), both state 1. */
+void xl_vbd_write(struct xl_xw *w, uint32_t domid, const struct xl_disk *d);
+
+/* Checks that d's target exists and is a regular file or a block device that can be
+ * opened as asked; sets d->blockdev. Prints "xl: LABEL: what is wrong; what to do" and
+ * returns -errno. */
+int xl_disk_check(struct xl_disk *d, const char *label);
+
+/* Checks that every disk's target exists and is a regular file or a block device that
+ * can be opened as asked (sets each d->blockdev). Prints what is wrong and returns -errno. */
+int xl_disks_check(struct xlcfg *cfg);
+
+/* Whether $PVISOR_RUNDIR/blkback.pid names a live blkback process. */
+bool xl_blkback_running(struct pvctl *c);
+
+/* Updates the disk list of the config kept for a running domain (`xl list -l`, restarts):
+ * drops the disks numbered devid, then appends spec unless it is NULL. 0 (also when no
+ * config is kept for it) or -errno. */
+int xl_saved_disks_update(struct pvctl *c, const struct pvctl_dominfo *info, uint32_t devid,
+                          const char *spec);
+
+/* Before restarting domain `old`: takes over the disk list its saved config has now (disks
+ * attached or detached while it ran), as Xen does. Keeps r->cfg's list when there is no
+ * saved config. */
+void xl_disks_refresh(struct pvctl *c, struct xl_running *r, uint32_t old);
 
 /* ---- json.c: the one adapter over libyajl ------------------------------------------ */
 

@@ -43,6 +43,9 @@ int xl_build(struct pvctl *c, struct xl_running *r)
     int rc;
 
     memcpy(p.uuid, cfg->uuid, sizeof(p.uuid));
+    rc = xl_disks_check(r->cfg);
+    if (rc < 0)
+        return rc;
     rc = dombuild_create(c, &p, &res, err, sizeof(err));
     if (rc == -EEXIST) {
         xl_err("domain name '%s' is already in use (pick another name or `xl destroy %s`)",
@@ -145,6 +148,7 @@ static int restart(struct pvctl *c, struct xl_running *r)
         xl_err("cannot destroy domain %u to restart it: %s", old, pvctl_strerror(rc));
         return XL_FAIL;
     }
+    xl_disks_refresh(c, r, old); /* disks attached or detached while it ran */
     xl_forget_cfg(c, old);
     if (!again) {
         xl_err("domain '%s' restarted %d times within %d s: destroyed, not restarted again "

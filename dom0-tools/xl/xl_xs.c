@@ -14,8 +14,7 @@
 
 #define CONSOLE_LIMIT "1048576" /* libxl's default console/limit */
 
-/* A connection to xenstored in c's run directory, or NULL (errno set). */
-static struct xs_handle *xs_connect(struct pvctl *c)
+struct xs_handle *xl_xs_open(struct pvctl *c)
 {
     char path[4200];
 
@@ -33,17 +32,7 @@ static void uuid_str(const uint8_t u[16], char out[37])
              u[14], u[15]);
 }
 
-/* Writes within a transaction; the first failure sticks (errno kept in err). */
-struct xw {
-    struct xs_handle *h;
-    xs_transaction_t t;
-    int err;
-    const char *where;
-};
-
-static void put(struct xw *w, const char *val, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void put(struct xw *w, const char *val, const char *fmt, ...)
+void xl_xw_put(struct xl_xw *w, const char *val, const char *fmt, ...)
 {
     static char path[512];
     va_list ap;
@@ -59,8 +48,7 @@ static void put(struct xw *w, const char *val, const char *fmt, ...)
     }
 }
 
-/* ACL of a node: owner `owner` (no access for others) plus `reader` may read (-1: none). */
-static void acl(struct xw *w, const char *path, unsigned owner, int reader)
+void xl_xw_acl(struct xl_xw *w, const char *path, unsigned owner, int reader)
 {
     struct xs_permissions p[2] = {{owner, XS_PERM_NONE}, {(unsigned)reader, XS_PERM_READ}};
 
@@ -72,14 +60,38 @@ static void acl(struct xw *w, const char *path, unsigned owner, int reader)
     }
 }
 
-/* Creates path with an ACL (children created later inherit it). */
-static void node(struct xw *w, const char *path, const char *val, unsigned owner, int reader)
+void xl_xw_node(struct xl_xw *w, const char *path, const char *val, unsigned owner, int reader)
 {
-    put(w, val, "%s", path);
-    acl(w, path, owner, reader);
+    xl_xw_put(w, val, "%s", path);
+    xl_xw_acl(w, path, owner, reader);
 }
 
-static void layout(struct xw *w, const struct xlcfg *cfg, const struct dombuild_result *res)
+int xl_xs_transact(struct xs_handle *h, void (*body)(struct xl_xw *w, void *arg), void *arg,
+                   const char **where)
+{
+    struct xl_xw w = {.h = h};
+    int tries = 0;
+
+    do {
+        w.err = 0;
+        w.t = xs_transaction_start(h);
+        if (w.t == XBT_NULL) {
+            w.err = errno;
+            w.where = "transaction start";
+            break;
+        }
+        body(&w, arg);
+        if (!xs_transaction_end(h, w.t, w.err != 0) && !w.err) {
+            w.err = errno;
+            w.where = "commit";
+        }
+    } while (w.err == EAGAIN && ++tries < 10);
+    if (where)
+        *where = w.where;
+    return -w.err;
+}
+
+static void layout(struct xl_xw *w, const struct xlcfg *cfg, const struct dombuild_result *res)
 {
     static const char *const guest_dirs[] = {"data", "drivers", "feature", "attr", "error"};
     static const char *const control_rw[] = {"shutdown", "feature-poweroff", "feature-reboot",
@@ -95,73 +107,90 @@ static void layout(struct xw *w, const struct xlcfg *cfg, const struct dombuild_
     snprintf(vm, sizeof(vm), "/vm/%s", uuid);
     xs_rm(w->h, w->t, home); /* a reused domid starts clean */
     xs_rm(w->h, w->t, vm);
+    snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", id);
+    xs_rm(w->h, w->t, path);
     /* Domain 0's own entries, as Xen's start-up scripts leave them. */
-    put(w, "Domain-0", "/local/domain/0/name");
-    put(w, "0", "/local/domain/0/domid");
-    put(w, "", "/local/domain/0/backend");
+    xl_xw_put(w, "Domain-0", "/local/domain/0/name");
+    xl_xw_put(w, "0", "/local/domain/0/domid");
+    xl_xw_put(w, "", "/local/domain/0/backend");
 
     /* /vm/<uuid>: read-only for the guest. */
-    node(w, vm, "", 0, rd);
-    put(w, uuid, "%s/uuid", vm);
-    put(w, cfg->name, "%s/name", vm);
-    put(w, "linux", "%s/image/ostype", vm);
-    put(w, cfg->kernel, "%s/image/kernel", vm);
-    put(w, cfg->cmdline ? cfg->cmdline : "", "%s/image/cmdline", vm);
+    xl_xw_node(w, vm, "", 0, rd);
+    xl_xw_put(w, uuid, "%s/uuid", vm);
+    xl_xw_put(w, cfg->name, "%s/name", vm);
+    xl_xw_put(w, "linux", "%s/image/ostype", vm);
+    xl_xw_put(w, cfg->kernel, "%s/image/kernel", vm);
+    xl_xw_put(w, cfg->cmdline ? cfg->cmdline : "", "%s/image/cmdline", vm);
     clock_gettime(CLOCK_REALTIME, &now);
     snprintf(num, sizeof(num), "%lld.%02ld", (long long)now.tv_sec, now.tv_nsec / 10000000);
-    put(w, num, "%s/start_time", vm);
+    xl_xw_put(w, num, "%s/start_time", vm);
 
     /* The home belongs to the guest; what the toolstack states is read-only to it. */
-    node(w, home, "", id, -1);
+    xl_xw_node(w, home, "", id, -1);
     for (unsigned i = 0; i < sizeof(ro_dirs) / sizeof(ro_dirs[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", home, ro_dirs[i]);
-        node(w, path, "", 0, rd);
+        xl_xw_node(w, path, "", 0, rd);
     }
     snprintf(path, sizeof(path), "%s/name", home);
-    node(w, path, cfg->name, 0, rd);
+    xl_xw_node(w, path, cfg->name, 0, rd);
     snprintf(path, sizeof(path), "%s/domid", home);
     snprintf(num, sizeof(num), "%u", id);
-    node(w, path, num, 0, rd);
+    xl_xw_node(w, path, num, 0, rd);
     snprintf(path, sizeof(path), "%s/vm", home);
-    node(w, path, vm, 0, rd);
+    xl_xw_node(w, path, vm, 0, rd);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)cfg->maxmem_mb * 1024);
-    put(w, num, "%s/memory/static-max", home);
+    xl_xw_put(w, num, "%s/memory/static-max", home);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)cfg->memory_mb * 1024);
-    put(w, num, "%s/memory/target", home);
+    xl_xw_put(w, num, "%s/memory/target", home);
     for (unsigned v = 0; v < cfg->maxvcpus; v++)
-        put(w, v < cfg->vcpus ? "online" : "offline", "%s/cpu/%u/availability", home, v);
-    put(w, "1", "%s/control/platform-feature-multiprocessor-suspend", home);
-    put(w, "1", "%s/control/platform-feature-xs_reset_watches", home);
+        xl_xw_put(w, v < cfg->vcpus ? "online" : "offline", "%s/cpu/%u/availability", home, v);
+    xl_xw_put(w, "1", "%s/control/platform-feature-multiprocessor-suspend", home);
+    xl_xw_put(w, "1", "%s/control/platform-feature-xs_reset_watches", home);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)res->store_pfn);
-    put(w, num, "%s/store/ring-ref", home);
+    xl_xw_put(w, num, "%s/store/ring-ref", home);
     snprintf(num, sizeof(num), "%u", res->store_port);
-    put(w, num, "%s/store/port", home);
+    xl_xw_put(w, num, "%s/store/port", home);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)res->console_pfn);
-    put(w, num, "%s/console/ring-ref", home);
+    xl_xw_put(w, num, "%s/console/ring-ref", home);
     snprintf(num, sizeof(num), "%u", res->console_port);
-    put(w, num, "%s/console/port", home);
-    put(w, "xenconsoled", "%s/console/type", home);
-    put(w, "pty", "%s/console/output", home);
-    put(w, CONSOLE_LIMIT, "%s/console/limit", home);
+    xl_xw_put(w, num, "%s/console/port", home);
+    xl_xw_put(w, "xenconsoled", "%s/console/type", home);
+    xl_xw_put(w, "pty", "%s/console/output", home);
+    xl_xw_put(w, CONSOLE_LIMIT, "%s/console/limit", home);
     /* The guest answers in control/shutdown and announces its features. */
     for (unsigned i = 0; i < sizeof(control_rw) / sizeof(control_rw[0]); i++) {
         snprintf(path, sizeof(path), "%s/control/%s", home, control_rw[i]);
-        node(w, path, "", id, -1);
+        xl_xw_node(w, path, "", id, -1);
     }
     for (unsigned i = 0; i < sizeof(guest_dirs) / sizeof(guest_dirs[0]); i++) {
         snprintf(path, sizeof(path), "%s/%s", home, guest_dirs[i]);
-        node(w, path, "", id, -1);
+        xl_xw_node(w, path, "", id, -1);
     }
+    for (size_t i = 0; i < cfg->ndisks; i++)
+        xl_vbd_write(w, id, &cfg->disks[i]);
+}
+
+struct setup_arg {
+    const struct xlcfg *cfg;
+    const struct dombuild_result *res;
+};
+
+static void setup_body(struct xl_xw *w, void *arg)
+{
+    const struct setup_arg *a = arg;
+
+    layout(w, a->cfg, a->res);
 }
 
 int xl_xs_setup(struct pvctl *c, const struct xlcfg *cfg, const struct dombuild_result *res)
 {
     static bool warned;
-    struct xw w = {0};
-    int tries = 0;
+    struct setup_arg arg = {cfg, res};
+    struct xs_handle *h = xl_xs_open(c);
+    const char *where = NULL;
+    int rc;
 
-    w.h = xs_connect(c);
-    if (!w.h) {
+    if (!h) {
         if (!warned)
             xl_err("warning: xenstored is not running in %s (%s): domain %u gets no "
                    "xenstore entries and no store ring (start it with `pvisor start`)",
@@ -169,37 +198,29 @@ int xl_xs_setup(struct pvctl *c, const struct xlcfg *cfg, const struct dombuild_
         warned = true;
         return 0;
     }
-    do {
-        w.err = 0;
-        w.t = xs_transaction_start(w.h);
-        if (w.t == XBT_NULL) {
-            w.err = errno;
-            w.where = "transaction start";
-            break;
-        }
-        layout(&w, cfg, res);
-        if (!xs_transaction_end(w.h, w.t, w.err != 0) && !w.err) {
-            w.err = errno;
-            w.where = "commit";
-        }
-    } while (w.err == EAGAIN && ++tries < 10);
-    if (!w.err &&
-        !xs_introduce_domain(w.h, res->domid, (unsigned long)res->store_pfn, res->store_port)) {
-        w.err = errno;
-        w.where = "INTRODUCE";
+    rc = xl_xs_transact(h, setup_body, &arg, &where);
+    if (!rc &&
+        !xs_introduce_domain(h, res->domid, (unsigned long)res->store_pfn, res->store_port)) {
+        rc = -errno;
+        where = "INTRODUCE";
     }
-    xs_close(w.h);
-    if (w.err) {
-        xl_err("cannot register domain %u with xenstored (%s: %s)", res->domid, w.where,
-               strerror(w.err));
-        return -w.err;
+    xs_close(h);
+    if (rc) {
+        xl_err("cannot register domain %u with xenstored (%s: %s)", res->domid, where,
+               strerror(-rc));
+        return rc;
     }
+    if (cfg->ndisks && !xl_blkback_running(c))
+        xl_err("warning: blkback is not running in %s: the %zu disk%s of domain %s (%u) will "
+               "not be served (start it with `pvisor start`)",
+               pvctl_get_rundir(c), cfg->ndisks, cfg->ndisks == 1 ? "" : "s", cfg->name,
+               res->domid);
     return 0;
 }
 
 void xl_xs_release(struct pvctl *c, uint32_t domid)
 {
-    struct xs_handle *h = xs_connect(c);
+    struct xs_handle *h = xl_xs_open(c);
     char home[48], *vm;
 
     if (!h)
@@ -210,6 +231,8 @@ void xl_xs_release(struct pvctl *c, uint32_t domid)
         xl_err("warning: xenstored did not release domain %u: %s", domid, strerror(errno));
     snprintf(home, sizeof(home), "/local/domain/%u", domid);
     xs_rm(h, XBT_NULL, home);
+    snprintf(home, sizeof(home), "/local/domain/0/backend/vbd/%u", domid);
+    xs_rm(h, XBT_NULL, home);
     if (vm && strncmp(vm, "/vm/", 4) == 0 && !strchr(vm + 4, '/'))
         xs_rm(h, XBT_NULL, vm);
     free(vm);
@@ -218,7 +241,7 @@ void xl_xs_release(struct pvctl *c, uint32_t domid)
 
 int xl_xs_shutdown_request(struct pvctl *c, uint32_t domid, const char *word)
 {
-    struct xs_handle *h = xs_connect(c);
+    struct xs_handle *h = xl_xs_open(c);
     char path[64];
     int rc = 0;
 
@@ -237,7 +260,7 @@ int xl_xs_shutdown_request(struct pvctl *c, uint32_t domid, const char *word)
 
 int xl_xs_shutdown_acked(struct pvctl *c, uint32_t domid, const char *word)
 {
-    struct xs_handle *h = xs_connect(c);
+    struct xs_handle *h = xl_xs_open(c);
     char path[64], *v;
     int rc;
 

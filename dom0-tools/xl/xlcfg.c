@@ -309,7 +309,9 @@ static int set_uuid(struct ictx *c, const struct xlcfg_setting *s)
 
 static int set_disk(struct ictx *c, const struct xlcfg_setting *s)
 {
-    return copy_list(c, s, &c->cfg->disk);
+    int rc = copy_list(c, s, &c->cfg->disk);
+
+    return rc < 0 ? rc : xlcfg_parse_disks(c->cfg, s->source, s->line, c->err, c->errlen);
 }
 
 static int set_vif(struct ictx *c, const struct xlcfg_setting *s)
@@ -458,6 +460,7 @@ void xlcfg_free(struct xlcfg *cfg)
             free(lists[l]->v[i]);
         free(lists[l]->v);
     }
+    free(cfg->disks);
     memset(cfg, 0, sizeof(*cfg));
 }
 

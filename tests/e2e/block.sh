@@ -120,7 +120,7 @@ else
     fail "block: xl block-attach" "$out"
 fi
 list=$(xl block-list dta 2>&1)
-if grep -qE '^(xvdb|51728) +0 +51728 ' <<<"$list"; then
+if grep -qE "^51728 +0 +$(domid_of dta) " <<<"$list"; then
     pass "block: xl block-list shows the attached disk ($(tail -1 <<<"$list" | tr -s ' '))"
 else
     fail "block: xl block-list" "$list"

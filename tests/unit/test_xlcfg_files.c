@@ -162,7 +162,8 @@ START_TEST(format_round_trip)
     ck_assert_int_eq(build("name='q\"x'\nkernel='/a b/\\\\k'\nextra='a\\tb\\nc\\'d'\n"
                            "memory=20\nmaxmem=40\nvcpus=2\nmaxvcpus=3\non_crash='preserve'\n"
                            "uuid='00112233-4455-6677-8899-aabbccddeeff'\n"
-                           "disk=['x','y\\\\z']\nvif=['v']\ntype='pvh'\n",
+                           "disk=['x,,xvda','vdev=xvdb, target=/y\\\\z,\"q']\nvif=['v']\n"
+                           "type='pvh'\n",
                            NULL, 0),
                      0);
     text = xlcfg_format(&cfg);
@@ -174,7 +175,10 @@ START_TEST(format_round_trip)
     ck_assert_str_eq(again.name, "q\"x");
     ck_assert_str_eq(again.kernel, "/a b/\\k");
     ck_assert_str_eq(again.cmdline, "a\tb\nc'd");
-    ck_assert_str_eq(again.disk.v[1], "y\\z");
+    ck_assert_str_eq(again.disk.v[1], "vdev=xvdb, target=/y\\z,\"q");
+    ck_assert_uint_eq(again.ndisks, 2);
+    ck_assert_str_eq(again.disks[0].target, "/dev/x");
+    ck_assert_str_eq(again.disks[1].target, "/y\\z,\"q");
     ck_assert_uint_eq(again.type, PVCTL_TYPE_PVH);
     ck_assert_int_eq(memcmp(again.uuid, cfg.uuid, 16), 0);
     free(text);

@@ -60,6 +60,8 @@ void xlcfg_doc_free(struct xlcfg_doc *doc);
 /* What to do when the guest shuts down with a given reason. */
 enum xlcfg_action { XLCFG_DESTROY, XLCFG_RESTART, XLCFG_PRESERVE };
 
+struct xl_disk;
+
 struct xlcfg_strlist {
     char **v;
     size_t n;
@@ -79,7 +81,9 @@ struct xlcfg {
     enum xlcfg_action on_poweroff, on_reboot, on_crash, on_watchdog;
     int have_uuid; /* 0: the caller picks one */
     uint8_t uuid[16];
-    struct xlcfg_strlist disk, vif; /* raw specs, parsed by later tools */
+    struct xlcfg_strlist disk, vif; /* raw specs, as written (vif: parsed by later tools) */
+    struct xl_disk *disks;          /* disk[i] parsed (ndisks == disk.n); see below */
+    size_t ndisks;
 };
 
 /* Called once per warning with a complete "SOURCE:LINE: warning: ..." line. */
@@ -120,5 +124,69 @@ void xlcfg_uuid_format(const uint8_t uuid[16], char out[37]);
 
 /* Parse "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx" (hex, either case). 0 or -EINVAL. */
 int xlcfg_uuid_parse(const char *s, uint8_t uuid[16]);
+
+/* ---- disks: Xen's disk specification syntax (xlcfg_disk.c, pure) ------------------------ */
+
+/*
+ * A DISKSPEC is a comma-separated list of `key=value` pairs, flags and positional values
+ * (Xen's xl-disk-configuration): positionals fill target, format, vdev, access in that
+ * order, skipping those already given; an empty value means the default; whitespace
+ * before each item is ignored; each parameter may be given once. `target=` must come
+ * last and takes the rest of the string, commas included. Examples:
+ *   "format=raw, vdev=xvda, access=rw, target=/images/g1.img"
+ *   "/images/g1.img,raw,xvda,rw"      "/images/cd.iso,,hdc,cdrom"
+ *   "phy:/dev/vg/g1,xvda,w" (Xen's deprecated prefix form: no format positional)
+ * pvisor serves raw images from Domain-0 only: other formats and backends are refused
+ * with a message saying so.
+ */
+
+#define XL_DISK_TARGET_MAX 4096 /* bytes of a target path, NUL included */
+#define XL_DISK_VDEV_MAX   32   /* bytes of a vdev name, NUL included */
+#define XLCFG_MAX_DISKS    256  /* disks of one domain */
+
+enum xl_disk_devtype { XL_DISK_DISK, XL_DISK_CDROM };
+
+/* backendtype=: recorded (and shown by `xl list -l`); pvisor's blkback serves them all. */
+enum xl_disk_backend {
+    XL_DISK_BE_DEFAULT,
+    XL_DISK_BE_PHY,
+    XL_DISK_BE_QDISK,
+    XL_DISK_BE_TAP,
+    XL_DISK_BE_STANDALONE
+};
+
+struct xl_disk {
+    char target[XL_DISK_TARGET_MAX]; /* absolute ("/dev/" put before a relative path, as in
+                                        Xen); "" only for an empty cdrom drive */
+    char vdev[XL_DISK_VDEV_MAX];     /* as written, without a ":cdrom" suffix */
+    uint32_t devid;                  /* Xen's number for vdev: the xenstore key */
+    int readwrite;                   /* 1: access rw/w (default for disks), 0: r/ro */
+    enum xl_disk_devtype devtype;    /* default disk; "cdrom" flag or devtype=cdrom */
+    enum xl_disk_backend backend;
+    int discard;  /* -1 not said, 1 "discard", 0 "no-discard" */
+    int blockdev; /* 1: target is a block device; set by xl when it checks the target */
+};
+
+/* Parses one DISKSPEC into *out (fully overwritten). No file system access: the target
+ * is not checked here. Returns 0, or -EINVAL with a one-line reason in err that names
+ * the bad part and what to use instead (e.g. "vdev 'xvq1' is not a virtual device name:
+ * ...; use xvda, xvdb1, hdc, sda or a device number"). Never reads past spec's NUL. */
+int xl_disk_parse(const char *spec, struct xl_disk *out, char *err, size_t errlen);
+
+/* Xen's device number of a vdev name (xen-vbd-interface): xvd<letters>[<part>] is
+ * 202<<8 | disk<<4 | part for disk and part < 16, else 1<<28 | disk<<8 | part (disk <
+ * 2^20, part < 256); hd[a-d][<part>] is 3<<8 (disks 0, 1) or 22<<8 (2, 3) | (disk&1)<<6 |
+ * part (< 64); sd[a-p][<part>] is 8<<8 | disk<<4 | part (< 16); d<disk>[p<part>] is the
+ * xvd form; a plain decimal number is the device number itself. 0 or -EINVAL (err says
+ * why and what to use). */
+int xl_vdev_parse(const char *vdev, uint32_t *devid, char *err, size_t errlen);
+
+/* "phy" / "qdisk" / "tap" / "standalone", and "phy" for the default. */
+const char *xl_disk_backend_name(enum xl_disk_backend b);
+
+/* Parses every cfg->disk spec into cfg->disks (replacing what was there) and refuses two
+ * disks with the same device number and lists over XLCFG_MAX_DISKS. Errors read
+ * "SOURCE:LINE: disk N ('SPEC'): reason" (N counts from 1). 0, -EINVAL or -ENOMEM. */
+int xlcfg_parse_disks(struct xlcfg *cfg, const char *source, int line, char *err, size_t errlen);
 
 #endif
