@@ -7,6 +7,7 @@
  *   [flush-every=MiB] [chunk=KiB (default 256)] [qd=N chunks in flight (default 4)]
  *   [reopen=1] (rw: close and reopen the device between writing and verifying) [timeout=S]
  *   [wait=S] (wait up to S seconds for a disk to be attached before opening it)
+ *   [discard=MiB] (after a successful run, discard that much at the end of the disk)
  * Writes end with a flush (a barrier behind every write).  Prints an info line, then
  * "disktest: OK <disk bytes>" or "disktest: FAIL ...", and powers off in every case.
  */
@@ -33,6 +34,7 @@ struct opts {
     bool reopen;          /* rw: close and reopen the device before each verify */
     uint64_t timeout_ns;  /* 0 = blkfront's defaults */
     uint64_t attach_ns;   /* wait=S: how long to wait for a disk to be attached */
+    uint64_t discard;     /* discard=MiB: sectors to discard at the end of the disk after */
     uint64_t wait_ns;     /* at most between two completions */
 };
 
@@ -298,6 +300,7 @@ static int parse(const char *cmdline, struct opts *o)
     o->chunk = chunk_kib * 1024 / BLKFRONT_SECTOR;
     o->timeout_ns = pv_cmdline_ulong(cmdline, "timeout", 0) * NSEC_PER_SEC;
     o->attach_ns = pv_cmdline_ulong(cmdline, "wait", 0) * NSEC_PER_SEC;
+    o->discard = pv_cmdline_ulong(cmdline, "discard", 0) * SECTORS_PER_MIB;
     o->wait_ns = o->timeout_ns ? o->timeout_ns : BLKFRONT_IO_TIMEOUT_NS;
     return 0;
 }
@@ -324,6 +327,19 @@ static void wait_for_disk(const struct opts *o)
             return;
         pv_sleep_ns(100 * NSEC_PER_MSEC);
     }
+}
+
+static int discard_tail(struct blkfront_dev *dev, uint64_t sectors, uint64_t n)
+{
+    uint64_t first = n < sectors ? sectors - n : 0;
+    int rc = blkfront_discard(dev, first, sectors - first);
+
+    if (rc < 0)
+        printk("disktest: FAIL discard sector %llu: %s\n", (unsigned long long)first, err_text(rc));
+    else
+        printk("disktest: discarded %llu sectors from sector %llu\n",
+               (unsigned long long)(sectors - first), (unsigned long long)first);
+    return rc;
 }
 
 static void print_info(const struct blkfront_info *in)
@@ -369,6 +385,8 @@ int main(const char *cmdline)
     if (!dev)
         return 0; /* a reopen failed */
     print_stats(dev, pv_now_ns() - t0);
+    if (rc == 0 && o.discard)
+        rc = discard_tail(dev, info.sectors, o.discard);
     if (rc == 0)
         printk("disktest: OK %llu\n", (unsigned long long)info.sectors * BLKFRONT_SECTOR);
     rc = blkfront_close(dev);

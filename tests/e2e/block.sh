@@ -74,6 +74,18 @@ if has dtw "disktest: OK $bytes" && "$DISKPAT" verify "$IMG/w.img" 7 >/dev/null;
 else
     fail "block: guest write -> host image" "$(out_of dtw | grep disktest | tail -2 | tr '\n' ' ') / $("$DISKPAT" verify "$IMG/w.img" 7)"
 fi
+# discard: the last MiB becomes a hole (zeroes), the rest keeps the pattern
+truncate -s "$SIZE" "$IMG/t.img"
+xl create "$(cfg dtt disktest "mode=write seed=8 discard=1" "format=raw, vdev=xvda, access=rw, target=$IMG/t.img")" >/dev/null
+run_guest dtt 120
+first=$(( (${SIZE%M} - 1) * 2048 ))
+if has dtt "disktest: discarded 2048 sectors from sector $first" && has dtt 'disktest: OK' &&
+   "$DISKPAT" verify "$IMG/t.img" 8 | grep -q "sector $first differs" &&
+   tail -c 1048576 "$IMG/t.img" | cmp -s - <(head -c 1048576 /dev/zero); then
+    pass "block: DISCARD of the last MiB reads back as zeroes on the host, the rest keeps its data"
+else
+    fail "block: discard" "$(out_of dtt | grep disktest | tail -2 | tr '\n' ' ')"
+fi
 info=$(out_of dtw | grep -m1 'disktest: xvda')
 if grep -q 'rw' <<<"$info" && grep -q 'persistent=1' <<<"$info"; then
     pass "block: the frontend saw a writable disk with persistent grants ($info)"
@@ -236,5 +248,22 @@ s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b\"stats\n\")
     pass "block: every vbd is gone from xenstore and blkback once its guest is"
 else
     fail "block: cleanup after guests" "$(xenstore-ls /local/domain/0/backend/vbd 2>&1 | head -3) $(stats | head -3)"
+fi
+# ---- 8. the fallbacks: grant copy, synchronous I/O, one-page ring, no indirect requests -------------------------------
+kill "$(cat "$PVISOR_RUNDIR/blkback.pid")"
+wait_for 10 sh -c "! kill -0 $(cat "$PVISOR_RUNDIR/blkback.pid") 2>/dev/null"
+"$BIN/blkback" --rundir "$PVISOR_RUNDIR" --foreground --verbose --no-uring --no-persistent --no-direct \
+    --max-ring-order 0 --max-indirect 0 >>"$PVISOR_RUNDIR/blkback.log" 2>&1 &
+echo $! >"$PVISOR_RUNDIR/blkback.pid"
+wait_for 10 test -S "$PVISOR_RUNDIR/blkback.sock"
+truncate -s "$SIZE" "$IMG/f.img"
+xl create "$(cfg dtf disktest "mode=rw seed=41 passes=4" "format=raw, vdev=xvda, access=rw, target=$IMG/f.img")" >/dev/null
+run_guest dtf 120
+how=$(grep -o 'connected: 1 ring page(s), [0-9]* slots, 64-bit layout, grant copy, sync I/O' "$PVISOR_RUNDIR/blkback.log" | tail -1)
+if has dtf 'persistent=0 indirect=0 ring-pages=1' && has dtf 'disktest: OK' &&
+   "$DISKPAT" verify "$IMG/f.img" 44 >/dev/null && [ -n "$how" ]; then
+    pass "block: blkback --no-uring --no-persistent --max-ring-order 0 --max-indirect 0 serves the guest ($how)"
+else
+    fail "block: fallback paths" "$(out_of dtf | grep disktest | tail -2 | tr '\n' ' ') / $(grep connected "$PVISOR_RUNDIR/blkback.log" | tail -1)"
 fi
 exit 0
