@@ -2,15 +2,14 @@
  * signals). */
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <pvisor/daemon.h>
@@ -79,24 +78,12 @@ static const char help_text[] =
 
 uint64_t blk_now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    return dom0_now_ms();
 }
 
 static void vlog(const char *fmt, va_list ap)
 {
-    char when[32];
-    time_t now = time(NULL);
-    struct tm tm;
-
-    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&now, &tm));
-    flockfile(stderr);
-    fprintf(stderr, "[%s] blkback: ", when);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    funlockfile(stderr);
+    dom0_vlog("blkback", fmt, ap);
 }
 
 void blk_log(const char *fmt, ...)
@@ -321,38 +308,10 @@ static int start(void)
     return 0;
 }
 
-static int daemonize(void)
-{
-    char log[4096 + 32];
-    pid_t pid;
-
-    fflush(NULL);
-    pid = fork();
-    if (pid < 0)
-        return -errno;
-    if (pid > 0)
-        _exit(0);
-    setsid();
-    snprintf(log, sizeof(log), "%s/blkback.log", B.o.rundir);
-    dom0_stdio_to_log(log);
-    return 0;
-}
-
 static int setup_signals(void)
 {
-    sigset_t set;
-
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    if (pthread_sigmask(SIG_BLOCK, &set, NULL) != 0)
-        return -EINVAL;
-    B.sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-    if (B.sig_fd < 0)
-        return -errno;
-    return add_fd(B.sig_fd, EV_SIGNAL);
+    B.sig_fd = dom0_signal_fd();
+    return B.sig_fd < 0 ? B.sig_fd : add_fd(B.sig_fd, EV_SIGNAL);
 }
 
 /* ---- the loop ---------------------------------------------------------------------------------
@@ -414,6 +373,7 @@ static void loop(void)
 
 int main(int argc, char **argv)
 {
+    char log[4096 + 32];
     int rc = parse_args(argc, argv);
 
     if (rc >= 0)
@@ -421,7 +381,8 @@ int main(int argc, char **argv)
     setvbuf(stderr, NULL, _IOLBF, 0);
     if (start() < 0)
         return 1;
-    if (!B.o.foreground && (rc = daemonize()) < 0) {
+    snprintf(log, sizeof(log), "%s/blkback.log", B.o.rundir);
+    if (!B.o.foreground && (rc = dom0_detach(log)) < 0) {
         blk_log("cannot detach: %s", strerror(-rc));
         return 1;
     }

@@ -72,22 +72,12 @@ static const char help_text[] =
 
 uint64_t xcd_now_ms(void)
 {
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    return dom0_now_ms();
 }
 
 static void vlog(const char *fmt, va_list ap)
 {
-    char when[32];
-    time_t now = time(NULL);
-    struct tm tm;
-
-    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime_r(&now, &tm));
-    fprintf(stderr, "[%s] xenconsoled: ", when);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    dom0_vlog("xenconsoled", fmt, ap);
 }
 
 void xcd_log(const char *fmt, ...)
@@ -246,18 +236,9 @@ static int parse_args(int argc, char **argv, const char **log_dir)
 
 static int setup_signals(void)
 {
-    sigset_t set;
-
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-        return -errno;
-    X.sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    X.sig_fd = dom0_signal_fd();
     if (X.sig_fd < 0)
-        return -errno;
+        return X.sig_fd;
     X.sig_tag = (struct xcd_tag){TAG_SIGNAL, NULL};
     return xcd_epoll_set(X.sig_fd, 0, EPOLLIN, &X.sig_tag);
 }
@@ -300,18 +281,9 @@ static int make_log_dir(void)
 static int daemonize(void)
 {
     char log[4096 + 32];
-    pid_t pid;
 
-    fflush(NULL);
-    pid = fork();
-    if (pid < 0)
-        return -errno;
-    if (pid > 0)
-        _exit(0);
-    setsid();
     snprintf(log, sizeof(log), "%s/xenconsoled.log", X.o.rundir);
-    dom0_stdio_to_log(log);
-    return 0;
+    return dom0_detach(log);
 }
 
 static int start(const char *log_dir)
