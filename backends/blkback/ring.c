@@ -31,37 +31,28 @@ struct raw_req {
     const grant_ref_t *indir;
 };
 
-static void raw_from_64(const void *slot, struct raw_req *w)
-{
-    const struct blkif_x86_64_request *rq = slot;
-    const struct blkif_x86_64_request_discard *dq = slot;
-    const struct blkif_x86_64_request_indirect *iq = slot;
-
-    w->op = rq->operation;
-    w->id = rq->id;
-    w->sector = rq->sector_number;
-    w->nseg8 = rq->nr_segments;
-    w->seg = rq->seg;
-    w->nr_sectors = dq->nr_sectors;
-    w->nseg16 = iq->nr_segments;
-    w->indir = iq->indirect_grefs;
-}
-
-static void raw_from_32(const void *slot, struct raw_req *w)
-{
-    const struct blkif_x86_32_request *rq = slot;
-    const struct blkif_x86_32_request_discard *dq = slot;
-    const struct blkif_x86_32_request_indirect *iq = slot;
-
-    w->op = rq->operation;
-    w->id = rq->id;
-    w->sector = rq->sector_number;
-    w->nseg8 = rq->nr_segments;
-    w->seg = rq->seg;
-    w->nr_sectors = dq->nr_sectors;
-    w->nseg16 = iq->nr_segments;
-    w->indir = iq->indirect_grefs;
-}
+/* raw_from_64() / raw_from_32(): the header fields of a slot in one layout. The request,
+ * discard and indirect forms overlay the same slot; each field is read from its form. */
+#define DEFINE_RAW_FROM(fn, rq_t, dq_t, iq_t)                                                      \
+    static void fn(const void *slot, struct raw_req *w)                                            \
+    {                                                                                              \
+        const rq_t *rq = slot;                                                                     \
+        const dq_t *dq = slot;                                                                     \
+        const iq_t *iq = slot;                                                                     \
+                                                                                                   \
+        w->op = rq->operation;                                                                     \
+        w->id = rq->id;                                                                            \
+        w->sector = rq->sector_number;                                                             \
+        w->nseg8 = rq->nr_segments;                                                                \
+        w->seg = rq->seg;                                                                          \
+        w->nr_sectors = dq->nr_sectors;                                                            \
+        w->nseg16 = iq->nr_segments;                                                               \
+        w->indir = iq->indirect_grefs;                                                             \
+    }
+DEFINE_RAW_FROM(raw_from_64, struct blkif_x86_64_request, struct blkif_x86_64_request_discard,
+                struct blkif_x86_64_request_indirect)
+DEFINE_RAW_FROM(raw_from_32, struct blkif_x86_32_request, struct blkif_x86_32_request_discard,
+                struct blkif_x86_32_request_indirect)
 
 static int bad(const char **why, const char *what, int status)
 {
