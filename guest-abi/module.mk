@@ -15,9 +15,10 @@ PVGUEST_SRCS := \
 	guest-abi/runtime/hypercall.c \
 	guest-abi/runtime/lib.c
 
-PVGUEST_SRCS += guest-abi/runtime/xenbus.c
+PVGUEST_SRCS += guest-abi/runtime/xenbus.c guest-abi/runtime/xenbus_ops.c
 PVGUEST_SRCS += guest-abi/runtime/gnttab.c
-PVGUEST_SRCS += guest-abi/runtime/blkfront.c
+PVGUEST_SRCS += guest-abi/runtime/blkfront.c guest-abi/runtime/blkfront_xb.c \
+	guest-abi/runtime/blkfront_io.c
 
 $(BUILD)/lib/libpvguest.a: $(call gobjs,$(PVGUEST_SRCS))
 	@mkdir -p $(dir $@)

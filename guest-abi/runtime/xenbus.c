@@ -1,17 +1,20 @@
-/* xenbus.c: the xenstore client of PV guests: requests over the store ring, watch queue, shutdown.
- */
+/* xenbus.c: the xenstore client of PV guests: requests over the store ring, watch queue,
+ * control/shutdown (the typed requests built on them are in xenbus_ops.c). */
 #include <pvguest/pvguest.h>
 #include <pvguest/xenbus.h>
+#include "xenbus_priv.h"
 
 #include <xen/io/xs_wire.h> /* after errno.h: xsd_errors[] with Xen's errno values */
 
 #define HDR_LEN  sizeof(struct xsd_sockmsg)
 #define MSG_MAX  (HDR_LEN + XENSTORE_PAYLOAD_MAX)
-#define TOK_SHUT "pvguest-shutdown" /* the runtime's own watch on control/shutdown */
+#define TOK_SHUT "pvguest-shutdown"       /* the runtime's own watch on control/shutdown */
+#define Q_SLOTS  (XENBUS_WATCH_QUEUE + 1) /* room for the arriving event */
 
 struct watch_ev {
     char msg[XENSTORE_PAYLOAD_MAX + 2]; /* path NUL token NUL */
     unsigned len;
+    uint64_t seq; /* arrival order; 0: a free slot */
 };
 
 /* Everything below `lock` is touched by the event handler and by waiters on any vCPU. */
@@ -19,7 +22,6 @@ static struct {
     struct xenstore_domain_interface *intf;
     evtchn_port_t port;
     bool up, broken;
-    int domid;
     pv_spinlock_t lock;
     /* the partly received response message */
     uint8_t in[MSG_MAX];
@@ -30,12 +32,12 @@ static struct {
     uint32_t got_type, got_len;
     char *rbuf;
     unsigned rsize;
-    /* queued watch events */
-    struct watch_ev q[XENBUS_WATCH_QUEUE];
-    unsigned qhead, qn;
+    /* queued watch events, in no order but their seq */
+    struct watch_ev q[Q_SLOTS];
+    uint64_t seq;
     unsigned long dropped;
     volatile bool shutdown_seen;
-} X = {.domid = -1};
+} X;
 
 static volatile unsigned long req_busy; /* one request at a time */
 static uint32_t next_req_id = 1;
@@ -51,27 +53,78 @@ static void req_unlock(void)
     __atomic_store_n(&req_busy, 0, __ATOMIC_RELEASE);
 }
 
+/* X.lock with this vCPU's events masked (the handler takes it too); returns the mask. */
+static unsigned long x_lock(void)
+{
+    unsigned long flags = pv_events_save();
+
+    pv_spin_lock(&X.lock);
+    return flags;
+}
+
+static void x_unlock(unsigned long flags)
+{
+    pv_spin_unlock(&X.lock);
+    pv_events_restore(flags);
+}
+
+/* Until when a waiter blocks: the deadline (0: none), in 1 ms slices off vCPU 0 (the
+ * store port notifies vCPU 0 only). */
+static uint64_t wait_slice(uint64_t deadline)
+{
+    uint64_t tick = pv_now_ns() + NSEC_PER_MSEC;
+
+    if (smp_processor_id() == 0)
+        return deadline;
+    return deadline ? PV_MIN(deadline, tick) : tick;
+}
+
 /* ---- receiving ---------------------------------------------------------------------------- */
 
+/* The event's token ("" if xenstored sent none). */
+static const char *ev_token(const struct watch_ev *e)
+{
+    unsigned plen = (unsigned)strlen(e->msg);
+    return plen < e->len ? e->msg + plen + 1 : "";
+}
+
+/* The oldest queued event with this token (NULL: any token), or NULL.  Caller holds X.lock. */
+static struct watch_ev *oldest(const char *token)
+{
+    struct watch_ev *best = NULL;
+
+    for (unsigned i = 0; i < Q_SLOTS; i++) {
+        struct watch_ev *e = &X.q[i];
+        if (e->seq && (!best || e->seq < best->seq) && (!token || !strcmp(ev_token(e), token)))
+            best = e;
+    }
+    return best;
+}
+
+/* Queues an event (one slot is always free for it); a full queue drops its oldest. */
 static void queue_event(const uint8_t *p, unsigned len)
 {
-    const char *tok = memchr(p, '\0', len) ? (const char *)p + strlen((const char *)p) + 1 : NULL;
-    struct watch_ev *e;
+    struct watch_ev *e = NULL;
+    unsigned used = 0;
 
-    if (tok && tok < (const char *)p + len && strcmp(tok, TOK_SHUT) == 0) {
-        X.shutdown_seen = true;
-        return;
+    for (unsigned i = 0; i < Q_SLOTS; i++) {
+        if (X.q[i].seq)
+            used++;
+        else
+            e = &X.q[i];
     }
-    if (X.qn == XENBUS_WATCH_QUEUE) { /* drop the oldest */
-        X.qhead = (X.qhead + 1) % XENBUS_WATCH_QUEUE;
-        X.qn--;
-        X.dropped++;
-    }
-    e = &X.q[(X.qhead + X.qn) % XENBUS_WATCH_QUEUE];
     memcpy(e->msg, p, len);
     e->msg[len] = e->msg[len + 1] = '\0';
     e->len = len;
-    X.qn++;
+    if (!strcmp(ev_token(e), TOK_SHUT)) {
+        X.shutdown_seen = true; /* kept apart: the slot stays free */
+        return;
+    }
+    if (used == XENBUS_WATCH_QUEUE) {
+        oldest(NULL)->seq = 0;
+        X.dropped++;
+    }
+    e->seq = ++X.seq;
 }
 
 static void deliver(void)
@@ -148,12 +201,10 @@ static void drain_locked(void)
 
 static void drain(void)
 {
-    unsigned long flags = pv_events_save();
+    unsigned long flags = x_lock();
 
-    pv_spin_lock(&X.lock);
     drain_locked();
-    pv_spin_unlock(&X.lock);
-    pv_events_restore(flags);
+    x_unlock(flags);
 }
 
 static void store_event(evtchn_port_t port, void *arg)
@@ -212,15 +263,14 @@ int xenbus_reconnect(uint64_t timeout_ns)
         req_unlock();
         return -ETIMEDOUT;
     }
-    flags = pv_events_save();
-    pv_spin_lock(&X.lock);
+    flags = x_lock();
     X.inlen = 0;
-    X.qn = X.qhead = 0;
+    for (unsigned i = 0; i < Q_SLOTS; i++)
+        X.q[i].seq = 0;
     X.broken = false;
     X.got = false;
     X.want_id = 0;
-    pv_spin_unlock(&X.lock);
-    pv_events_restore(flags);
+    x_unlock(flags);
     req_unlock();
     return 0;
 }
@@ -282,26 +332,22 @@ static bool got_reply(void *arg)
 
 static void set_wait(uint32_t id, char *rbuf, unsigned rsize)
 {
-    unsigned long flags = pv_events_save();
+    unsigned long flags = x_lock();
 
-    pv_spin_lock(&X.lock);
     X.want_id = id;
     X.got = false;
     X.rbuf = rbuf;
     X.rsize = rsize;
-    pv_spin_unlock(&X.lock);
-    pv_events_restore(flags);
+    x_unlock(flags);
 }
 
 /* No more reply wanted (a late one is dropped); X.got and the reply stay. */
 static void stop_wait(void)
 {
-    unsigned long flags = pv_events_save();
+    unsigned long flags = x_lock();
 
-    pv_spin_lock(&X.lock);
     X.want_id = 0;
-    pv_spin_unlock(&X.lock);
-    pv_events_restore(flags);
+    x_unlock(flags);
 }
 
 /* The negated errno of an XS_ERROR payload. */
@@ -348,14 +394,8 @@ static int transact(uint32_t type, xenbus_transaction_t t, const void *a, unsign
     }
     if (!wait)
         return 0;
-    while (!got_reply(NULL)) {
-        uint64_t now = pv_now_ns(), until = deadline;
-        if (now >= deadline)
-            break;
-        if (smp_processor_id() != 0) /* the store port notifies vCPU 0 only */
-            until = PV_MIN(deadline, now + NSEC_PER_MSEC);
-        pv_wait_until(got_reply, NULL, until);
-    }
+    while (!got_reply(NULL) && pv_now_ns() < deadline)
+        pv_wait_until(got_reply, NULL, wait_slice(deadline));
     stop_wait();
     if (!X.got && dead())
         return -EIO;
@@ -373,7 +413,7 @@ static int transact(uint32_t type, xenbus_transaction_t t, const void *a, unsign
     return (int)X.got_len;
 }
 
-static int request2(uint32_t type, xenbus_transaction_t t, const void *a, unsigned alen,
+int xenbus_request2(uint32_t type, xenbus_transaction_t t, const void *a, unsigned alen,
                     const void *b, unsigned blen, char *reply, unsigned rsize)
 {
     int rc = xenbus_init();
@@ -389,226 +429,76 @@ static int request2(uint32_t type, xenbus_transaction_t t, const void *a, unsign
 int xenbus_request(uint32_t type, xenbus_transaction_t t, const void *payload, unsigned len,
                    char *reply, unsigned rsize)
 {
-    return request2(type, t, payload, len, NULL, 0, reply, rsize);
+    return xenbus_request2(type, t, payload, len, NULL, 0, reply, rsize);
 }
 
-/* A request whose payload is one string (with its NUL), reply discarded; 0 or -errno. */
-static int simple(uint32_t type, xenbus_transaction_t t, const char *s)
-{
-    int rc = request2(type, t, s, (unsigned)strlen(s) + 1, NULL, 0, NULL, 0);
-    return rc < 0 ? rc : 0;
-}
+/* ---- watch events ------------------------------------------------------------------------- */
 
-/* ---- the API ------------------------------------------------------------------------------ */
-
-int xenbus_domid(void)
-{
-    char buf[16];
-    unsigned long v;
-    char *end;
-    int rc;
-
-    if (X.domid >= 0)
-        return X.domid;
-    rc = xenbus_read(XBT_NIL, "domid", buf, sizeof(buf));
-    if (rc < 0)
-        return rc;
-    v = strtoul(buf, &end, 10);
-    if (rc == 0 || *end || v >= 0x7ff0)
-        return -EIO;
-    X.domid = (int)v;
-    return X.domid;
-}
-
-int xenbus_read(xenbus_transaction_t t, const char *path, char *buf, unsigned size)
-{
-    return xenbus_request(XS_READ, t, path, (unsigned)strlen(path) + 1, buf, size);
-}
-
-int xenbus_write(xenbus_transaction_t t, const char *path, const char *value)
-{
-    int rc = request2(XS_WRITE, t, path, (unsigned)strlen(path) + 1, value, (unsigned)strlen(value),
-                      NULL, 0);
-    return rc < 0 ? rc : 0;
-}
-
-int xenbus_mkdir(xenbus_transaction_t t, const char *path)
-{
-    return simple(XS_MKDIR, t, path);
-}
-
-int xenbus_rm(xenbus_transaction_t t, const char *path)
-{
-    return simple(XS_RM, t, path);
-}
-
-int xenbus_directory(xenbus_transaction_t t, const char *path, char *buf, unsigned size,
-                     unsigned *n)
-{
-    static char tmp[XENSTORE_PAYLOAD_MAX + 1];
-    static volatile unsigned long tmp_busy;
-    int rc;
-
-    while (pv_xchg(&tmp_busy, 1))
-        pv_yield();
-    rc = xenbus_request(XS_DIRECTORY, t, path, (unsigned)strlen(path) + 1, tmp, sizeof(tmp));
-    if (rc >= 0 && (unsigned)rc > size)
-        rc = -E2BIG;
-    if (rc >= 0) {
-        unsigned count = 0;
-        for (int i = 0; i < rc; i++)
-            count += tmp[i] == '\0';
-        if (rc > 0 && tmp[rc - 1] != '\0') { /* not NUL-terminated: add it */
-            if ((unsigned)rc + 1 > size)
-                rc = -E2BIG;
-            else {
-                tmp[rc++] = '\0';
-                count++;
-            }
-        }
-        if (rc >= 0) {
-            memcpy(buf, tmp, (unsigned)rc);
-            if (n)
-                *n = count;
-        }
-    }
-    __atomic_store_n(&tmp_busy, 0, __ATOMIC_RELEASE);
-    return rc;
-}
-
-/* "n1 r2" -> "n1\0r2\0" in out; returns its length or -EINVAL. */
-static int perms_to_wire(const char *perms, char *out, unsigned size)
-{
-    unsigned len = 0;
-
-    while (*perms) {
-        while (*perms == ' ' || *perms == ',')
-            perms++;
-        if (!*perms)
-            break;
-        const char *s = perms;
-        while (*perms && *perms != ' ' && *perms != ',')
-            perms++;
-        unsigned n = (unsigned)(perms - s);
-        if (len + n + 1 > size)
-            return -E2BIG;
-        memcpy(out + len, s, n);
-        len += n;
-        out[len++] = '\0';
-    }
-    return len ? (int)len : -EINVAL;
-}
-
-int xenbus_set_perms(xenbus_transaction_t t, const char *path, const char *perms)
-{
-    char acl[256];
-    int n = perms_to_wire(perms, acl, sizeof(acl));
-    int rc;
-
-    if (n < 0)
-        return n;
-    rc = request2(XS_SET_PERMS, t, path, (unsigned)strlen(path) + 1, acl, (unsigned)n, NULL, 0);
-    return rc < 0 ? rc : 0;
-}
-
-int xenbus_get_perms(xenbus_transaction_t t, const char *path, char *buf, unsigned size)
-{
-    int rc = xenbus_request(XS_GET_PERMS, t, path, (unsigned)strlen(path) + 1, buf, size);
-
-    if (rc < 0 || size == 0)
-        return rc;
-    if ((unsigned)rc >= size)
-        return -E2BIG;
-    for (int i = 0; i < rc; i++)
-        if (buf[i] == '\0')
-            buf[i] = i == rc - 1 ? '\0' : ' ';
-    if (rc > 0 && buf[rc - 1] == '\0')
-        rc--;
-    return rc;
-}
-
-int xenbus_watch(const char *path, const char *token)
-{
-    int rc = request2(XS_WATCH, XBT_NIL, path, (unsigned)strlen(path) + 1, token,
-                      (unsigned)strlen(token) + 1, NULL, 0);
-    return rc < 0 ? rc : 0;
-}
-
-int xenbus_unwatch(const char *path, const char *token)
-{
-    int rc = request2(XS_UNWATCH, XBT_NIL, path, (unsigned)strlen(path) + 1, token,
-                      (unsigned)strlen(token) + 1, NULL, 0);
-    return rc < 0 ? rc : 0;
-}
-
+/* Whether an event with the token (arg; NULL: any) is queued, or the ring is dead. */
 static bool have_event(void *arg)
 {
-    (void)arg;
-    drain();
-    return X.qn > 0 || dead();
+    unsigned long flags = x_lock();
+    bool found;
+
+    drain_locked();
+    found = oldest(arg) != NULL;
+    x_unlock(flags);
+    return found || dead();
 }
 
-int xenbus_read_watch(char *path, unsigned psize, char *token, unsigned tsize, uint64_t deadline_ns)
+/* Takes the oldest event with the token (NULL: any) if one is queued. */
+static bool try_take(const char *token, char *path, unsigned psize, char *tok, unsigned tsize)
 {
+    unsigned long flags = x_lock();
     struct watch_ev *e;
-    unsigned long flags;
+
+    drain_locked();
+    e = oldest(token);
+    if (e) {
+        if (psize)
+            strlcpy(path, e->msg, psize);
+        if (tsize)
+            strlcpy(tok, ev_token(e), tsize);
+        e->seq = 0;
+    }
+    x_unlock(flags);
+    return e != NULL;
+}
+
+/* try_take, waiting for an event until deadline_ns (0: forever). */
+static int take_event(const char *token, char *path, unsigned psize, char *tok, unsigned tsize,
+                      uint64_t deadline_ns)
+{
     int rc = xenbus_init();
 
     if (rc < 0)
         return rc;
-    while (!have_event(NULL)) {
-        uint64_t now = pv_now_ns(), until = deadline_ns;
-        if (deadline_ns && now >= deadline_ns)
+    for (;;) {
+        if (try_take(token, path, psize, tok, tsize))
+            return 0;
+        if (dead())
+            return -EIO;
+        if (deadline_ns && pv_now_ns() >= deadline_ns)
             return -ETIMEDOUT;
-        if (smp_processor_id() != 0)
-            until = deadline_ns ? PV_MIN(deadline_ns, now + NSEC_PER_MSEC) : now + NSEC_PER_MSEC;
-        pv_wait_until(have_event, NULL, until);
+        pv_wait_until(have_event, (void *)(uintptr_t)token, wait_slice(deadline_ns));
     }
-    flags = pv_events_save();
-    pv_spin_lock(&X.lock);
-    if (X.qn == 0) {
-        pv_spin_unlock(&X.lock);
-        pv_events_restore(flags);
-        return -EIO; /* broken */
-    }
-    e = &X.q[X.qhead];
-    if (psize)
-        strlcpy(path, e->msg, psize);
-    if (tsize) {
-        unsigned plen = (unsigned)strlen(e->msg);
-        strlcpy(token, plen < e->len ? e->msg + plen + 1 : "", tsize);
-    }
-    X.qhead = (X.qhead + 1) % XENBUS_WATCH_QUEUE;
-    X.qn--;
-    pv_spin_unlock(&X.lock);
-    pv_events_restore(flags);
-    return 0;
+}
+
+int xenbus_read_watch(char *path, unsigned psize, char *token, unsigned tsize, uint64_t deadline_ns)
+{
+    return take_event(NULL, path, psize, token, tsize, deadline_ns);
+}
+
+int xenbus_read_watch_token(const char *token, char *path, unsigned psize, uint64_t deadline_ns)
+{
+    if (!token)
+        return -EINVAL;
+    return take_event(token, path, psize, NULL, 0, deadline_ns);
 }
 
 unsigned long xenbus_watch_dropped(void)
 {
     return X.dropped;
-}
-
-int xenbus_transaction_start(xenbus_transaction_t *t)
-{
-    char buf[16];
-    unsigned long v;
-    char *end;
-    int rc = xenbus_request(XS_TRANSACTION_START, XBT_NIL, "", 1, buf, sizeof(buf));
-
-    if (rc < 0)
-        return rc;
-    v = strtoul(buf, &end, 10);
-    if (end == buf || v == 0 || v > 0xffffffffUL)
-        return -EIO;
-    *t = (xenbus_transaction_t)v;
-    return 0;
-}
-
-int xenbus_transaction_end(xenbus_transaction_t t, bool abort)
-{
-    return simple(XS_TRANSACTION_END, t, abort ? "F" : "T");
 }
 
 /* ---- control/shutdown --------------------------------------------------------------------- */

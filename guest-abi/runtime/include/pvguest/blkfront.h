@@ -14,10 +14,12 @@
  *
  * Waiting.  Every wait is bounded and blocks the vCPU (SCHEDOP_block) between events:
  * ring notifications, xenstore watch events and a 1 s timer that also re-reads the
- * backend state.  While it waits, blkfront takes events off the runtime's xenbus watch
- * queue (xenbus_read_watch): it acts on its own tokens and drops the others, so a guest
- * using blkfront must not rely on its own xenbus watches meanwhile (control/shutdown is
- * kept apart by the runtime and is not affected).
+ * backend state.  blkfront's watches use the tokens "blkfront/<devid>"; it takes only
+ * their events off the runtime's xenbus watch queue (xenbus_read_watch_token), so the
+ * guest's own watches keep working alongside.  A guest that reads with
+ * xenbus_read_watch() takes every token's events, blkfront's too (a detach may then go
+ * unseen): it should read its own tokens with xenbus_read_watch_token().  When the queue
+ * overflowed, blkfront re-reads every backend state.
  *
  * Results: 0 (or the value stated) on success, a negative errno on failure:
  *   -EIO        the backend answered BLKIF_RSP_ERROR (io->status has the backend's code);
@@ -72,7 +74,7 @@ struct blkfront_stats {
     uint64_t reconnects;    /* times the connection was lost and redone */
     uint64_t reissued;      /* requests reissued after a reconnection */
     uint64_t leaked_pages;  /* pages dropped because the backend still mapped them */
-    uint64_t foreign_watch; /* other watch events taken off the xenbus queue and dropped */
+    uint64_t lost_watch;    /* state re-reads because xenbus's watch queue overflowed */
 };
 
 enum blkfront_op {

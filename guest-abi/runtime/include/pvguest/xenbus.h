@@ -65,16 +65,27 @@ int xenbus_get_perms(xenbus_transaction_t t, const char *path, char *buf, unsign
 
 /*
  * Watches.  Events (including the one xenstored fires when a watch is set) are queued
- * by the runtime; xenbus_read_watch takes the oldest, waiting until deadline_ns (system
- * time, 0 = forever): 0, or -ETIMEDOUT.  path/token are truncated to their buffers.
- * The queue holds XENBUS_WATCH_QUEUE events; beyond that the oldest are dropped
- * (counted in xenbus_watch_dropped()).
+ * by the runtime's event handler, in arrival order, whoever set the watch.  The queue
+ * holds XENBUS_WATCH_QUEUE events; beyond that the oldest is dropped, whatever its token
+ * (xenbus_watch_dropped() counts them: a reader that sees it grow re-reads what it
+ * watches, as an event of its own may be among them).
+ *
+ * xenbus_read_watch takes the oldest event of any token; xenbus_read_watch_token the
+ * oldest whose token equals token (non-NULL), leaving every other event queued in its
+ * order, so several users (e.g. blkfront and the guest's own code) can share the queue,
+ * each with its own tokens.  Both wait until deadline_ns (system time; 0 = forever; a
+ * time already past, e.g. XENBUS_NO_WAIT, only checks what is queued) and return 0, or
+ * -ETIMEDOUT, -EIO (the ring is broken), -EINVAL (token NULL), or xenbus_init's error.
+ * path and token are truncated to their buffers (psize/tsize 0: not stored).  Not from
+ * event handlers; callers on several vCPUs are safe (each event is taken once).
  */
 #define XENBUS_WATCH_QUEUE 32
+#define XENBUS_NO_WAIT     1ULL /* a deadline that has always passed */
 int xenbus_watch(const char *path, const char *token);
 int xenbus_unwatch(const char *path, const char *token);
 int xenbus_read_watch(char *path, unsigned psize, char *token, unsigned tsize,
                       uint64_t deadline_ns);
+int xenbus_read_watch_token(const char *token, char *path, unsigned psize, uint64_t deadline_ns);
 unsigned long xenbus_watch_dropped(void);
 
 /* Transactions: start gives a nonzero id in *t; end commits (abort = false) or aborts;
