@@ -17,6 +17,7 @@ PVGUEST_SRCS := \
 
 PVGUEST_SRCS += guest-abi/runtime/xenbus.c guest-abi/runtime/xenbus_ops.c
 PVGUEST_SRCS += guest-abi/runtime/gnttab.c
+PVGUEST_SRCS += guest-abi/runtime/setup_pvh.c
 PVGUEST_SRCS += guest-abi/runtime/blkfront.c guest-abi/runtime/blkfront_xb.c \
 	guest-abi/runtime/blkfront_io.c
 
@@ -40,3 +41,17 @@ $(eval $(call guest-image,xsclient,guest-abi/guests/xsclient.c))
 $(eval $(call guest-image,bench,guest-abi/guests/bench.c))
 $(eval $(call guest-image,disktest,guest-abi/guests/disktest.c))
 $(eval $(call guest-image,diskbench,guest-abi/guests/diskbench.c))
+
+# PVH images (build/guests/NAME-pvh): the same guest and runtime plus the PVH start code
+# (head_pvh.S, PHYS32_ENTRY); they keep the PV notes too, so they boot as either type.
+PVH_START := $(BUILD)/gobj/guest-abi/runtime/head_pvh.o
+define guest-image-pvh
+$(BUILD)/guests/$(1)-pvh: $(call gobjs,$(2)) $(PVH_START) $(BUILD)/lib/libpvguest.a guest-abi/runtime/pv.lds
+	@mkdir -p $$(dir $$@)
+	$$(call say,GLD,$$@)
+	$(Q)$$(CC) $$(GUEST_LDFLAGS) -T guest-abi/runtime/pv.lds -o $$@ $(PVH_START) \
+	    $(call gobjs,$(2)) $(BUILD)/lib/libpvguest.a -lgcc
+ALL_TARGETS += $(BUILD)/guests/$(1)-pvh
+endef
+$(eval $(call guest-image-pvh,hello,guest-abi/guests/hello.c))
+$(eval $(call guest-image-pvh,selftest,$(SELFTEST_SRCS)))

@@ -139,9 +139,12 @@ static int op_map(const void *in, struct reply *out)
 {
     WITH_DOMAIN(in, d);
     struct pvctl_map *m = (void *)out->buf;
-    *m = (struct pvctl_map){.size = d->mem_size, .ram_pages = d->ram_pages,
+    *m = (struct pvctl_map){.size = d->mem_size,
+                            .ram_pages = d->ram_pages,
                             .shared_info_pfn = d->special_pfn + PVISOR_SPECIAL_SHINFO,
-                            .special_pfn = d->special_pfn, .nr_special = PVISOR_NR_SPECIAL};
+                            .special_pfn = d->special_pfn,
+                            .nr_special = PVISOR_NR_SPECIAL,
+                            .reserved_end_pfn = gmem_reserved_end(d)};
     out->len = sizeof *m;
     out->fd = dup(d->memfd); /* our own copy: destroy may close the domain's meanwhile */
     domain_put(d);
@@ -155,6 +158,24 @@ static int op_set_vcpu(const void *in, struct reply *out)
     int r = -EINVAL;
     if (c->vcpu < d->max_vcpus && (!c->cr3 || gmem_ptr(d, c->cr3 & ~0xfffULL, 4096)))
         r = vcpu_set_context(d->vcpus[c->vcpu], c);
+    domain_put(d);
+    return r;
+}
+
+static int op_set_memmap(const void *in, struct reply *out)
+{
+    const struct pvctl_memmap *m = in;
+    _Static_assert(PVCTL_E820_MAX <= PVISOR_E820_MAX, "map sizes");
+    if (m->nr > PVCTL_E820_MAX)
+        return -EINVAL;
+    struct e820_entry e[PVCTL_E820_MAX];
+    for (uint32_t i = 0; i < m->nr; i++) {
+        if (m->e[i].size == 0 || m->e[i].addr + m->e[i].size < m->e[i].addr)
+            return -EINVAL;
+        e[i] = (struct e820_entry){m->e[i].addr, m->e[i].size, m->e[i].type};
+    }
+    WITH_DOMAIN(in, d);
+    int r = domain_set_e820(d, e, m->nr);
     domain_put(d);
     return r;
 }
@@ -306,6 +327,7 @@ static const struct op_entry ops[PVCTL_OP_MAX] = {
     [PVCTL_GNT_MAP] = {sizeof(struct pvctl_gnt_map), true, .cfn = ctl_gnt_map},
     [PVCTL_GNT_UNMAP] = {sizeof(struct pvctl_gnt_unmap), true, .cfn = ctl_gnt_unmap},
     [PVCTL_GNT_COPY] = {sizeof(struct pvctl_gnt_copy), true, .cfn = ctl_gnt_copy},
+    [PVCTL_DOMAIN_SET_MEMMAP] = {sizeof(struct pvctl_memmap), .fn = op_set_memmap},
 };
 
 static int send_reply(int fd, int ret, const struct reply *r)

@@ -69,6 +69,7 @@ static void domain_free(struct domain *d)
     if (d->memfd >= 0)
         close(d->memfd);
     free(d->populated);
+    free(d->e820);
     logbuf_free(&d->log);
     pthread_mutex_destroy(&d->lock);
     pthread_cond_destroy(&d->state_cond);
@@ -135,6 +136,8 @@ static int setup_memory(struct domain *d)
     if (d->gwin == MAP_FAILED)
         return -ENOMEM;
     int r = sub_vm_create(&d->vm);
+    if (r == 0 && d->type == PVCTL_TYPE_PVH)
+        r = pvh_domain_init(d);
     if (r == 0)
         r = sub_vm_set_memory(d->vm, SUB_SLOT_RAM, 0, d->mem_size, d->mem);
     if (r == 0)

@@ -4,9 +4,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <xen/compat.h>
+
 #include "pvisord.h"
 
-#define BITS_PER_WORD 64
+#define COMPAT_MAX_PORTS (COMPAT_BITS_PER_EVTCHN_WORD * COMPAT_BITS_PER_EVTCHN_WORD)
 
 /* Taken before any domain lock by operations that lock two domains (bind, close, reset),
  * so that two domains' locks are never taken in opposite orders. */
@@ -45,9 +47,75 @@ static struct vcpu *vcpu_of(struct domain *d, unsigned id)
     return id < d->max_vcpus ? d->vcpus[id] : NULL;
 }
 
+/* ---- the 2-level bitmaps in shared_info, in the layout the guest latched -------------------
+ * x86-64 guests use 64-bit words; 32-bit PVH guests (Xen's compat shared_info) 32-bit words,
+ * the mask array elsewhere and a 32-bit selector: every access uses the guest's word size. */
+
+struct bitmap {
+    uint8_t *base;
+    bool w32;
+};
+
+static struct bitmap shinfo_map(struct domain *d, bool mask)
+{
+    uint8_t *s = (uint8_t *)domain_shinfo(d);
+    if (d->shinfo_compat)
+        return (struct bitmap){s + (mask ? offsetof(struct compat_shared_info, evtchn_mask)
+                                         : offsetof(struct compat_shared_info, evtchn_pending)),
+                               true};
+    return (struct bitmap){s + (mask ? offsetof(struct shared_info, evtchn_mask)
+                                     : offsetof(struct shared_info, evtchn_pending)),
+                           false};
+}
+
+static unsigned word_bits(const struct bitmap *m)
+{
+    return m->w32 ? 32 : 64;
+}
+
+/* Atomic set (on) or clear of bit; returns whether it was set before. */
+static bool bm_update(const struct bitmap *m, unsigned bit, bool on)
+{
+    unsigned w = bit / word_bits(m), b = bit % word_bits(m);
+    if (m->w32) {
+        uint32_t *p = (uint32_t *)m->base + w, x = 1u << b;
+        return (on ? __atomic_fetch_or(p, x, __ATOMIC_SEQ_CST)
+                   : __atomic_fetch_and(p, ~x, __ATOMIC_SEQ_CST)) &
+               x;
+    }
+    uint64_t *p = (uint64_t *)m->base + w, x = 1ULL << b;
+    return (on ? __atomic_fetch_or(p, x, __ATOMIC_SEQ_CST)
+               : __atomic_fetch_and(p, ~x, __ATOMIC_SEQ_CST)) &
+           x;
+}
+
+static bool bm_test(const struct bitmap *m, unsigned bit)
+{
+    unsigned w = bit / word_bits(m), b = bit % word_bits(m);
+    if (m->w32)
+        return __atomic_load_n((uint32_t *)m->base + w, __ATOMIC_SEQ_CST) & (1u << b);
+    return __atomic_load_n((uint64_t *)m->base + w, __ATOMIC_SEQ_CST) & (1ULL << b);
+}
+
+/* The vCPU's selector word, as a one-word bitmap. */
+static struct bitmap selector(struct domain *d, struct vcpu_info *vi)
+{
+    if (d->shinfo_compat)
+        return (struct bitmap){
+            (uint8_t *)vi + offsetof(struct compat_vcpu_info, evtchn_pending_sel), true};
+    return (struct bitmap){(uint8_t *)&vi->evtchn_pending_sel, false};
+}
+
+/* Ports the guest's layout can express (1024 with 32-bit words). */
+static unsigned usable_ports(struct domain *d)
+{
+    return d->shinfo_compat && d->max_evtchn > COMPAT_MAX_PORTS ? COMPAT_MAX_PORTS : d->max_evtchn;
+}
+
 static int alloc_port(struct domain *d)
 {
-    for (unsigned p = 1; p < d->max_evtchn; p++)
+    unsigned max = usable_ports(d);
+    for (unsigned p = 1; p < max; p++)
         if (d->evtchn[p].state == ECS_FREE)
             return (int)p;
     return -ENOSPC;
@@ -55,19 +123,21 @@ static int alloc_port(struct domain *d)
 
 static void clear_bits(struct domain *d, unsigned port)
 {
-    struct shared_info *s = domain_shinfo(d);
-    if (!s) /* domain 0: the owning process keeps its own bits */
+    if (!domain_shinfo(d)) /* domain 0: the owning process keeps its own bits */
         return;
-    __atomic_fetch_and(&s->evtchn_pending[port / BITS_PER_WORD],
-                       ~(1UL << (port % BITS_PER_WORD)), __ATOMIC_SEQ_CST);
+    struct bitmap pending = shinfo_map(d, false);
+    if (port < usable_ports(d))
+        bm_update(&pending, port, false);
 }
 
-/* Sets the selector bit for word, then upcall_pending; true if the upcall became due. */
-static bool mark_upcall(struct vcpu *v, unsigned word)
+/* Sets the selector bit of port's word, then upcall_pending; true if the upcall became due. */
+static bool mark_upcall(struct vcpu *v, unsigned port)
 {
     struct vcpu_info *vi = vcpu_vinfo(v);
-    unsigned long sel = 1UL << word;
-    return vi && !(__atomic_fetch_or(&vi->evtchn_pending_sel, sel, __ATOMIC_SEQ_CST) & sel) &&
+    if (!vi)
+        return false;
+    struct bitmap sel = selector(v->d, vi);
+    return !bm_update(&sel, port / word_bits(&sel), true) &&
            !__atomic_exchange_n(&vi->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST);
 }
 
@@ -78,16 +148,14 @@ void evtchn_set_pending(struct domain *d, unsigned port)
         dom0_evq_deliver(d->evtchn[port].q, port);
         return;
     }
-    struct shared_info *s = domain_shinfo(d);
-    unsigned long bit = 1UL << (port % BITS_PER_WORD);
-    unsigned word = port / BITS_PER_WORD;
+    struct bitmap pending = shinfo_map(d, false), mask = shinfo_map(d, true);
     struct vcpu *v = vcpu_of(d, d->evtchn[port].notify_vcpu);
-    if (!v)
+    if (!v || port >= usable_ports(d))
         return;
-    if (__atomic_fetch_or(&s->evtchn_pending[word], bit, __ATOMIC_SEQ_CST) & bit)
+    if (bm_update(&pending, port, true))
         return;
     bool wake = atomic_load(&v->blocked); /* pollers wake even for masked ports */
-    if (!(__atomic_load_n(&s->evtchn_mask[word], __ATOMIC_SEQ_CST) & bit) && mark_upcall(v, word))
+    if (!bm_test(&mask, port) && mark_upcall(v, port))
         wake = true;
     if (wake)
         vcpu_kick(v);
@@ -305,14 +373,11 @@ int evtchn_unmask(struct domain *d, unsigned port)
 {
     if (!port_valid(d, port))
         return -EINVAL;
-    struct shared_info *s = domain_shinfo(d);
-    unsigned long bit = 1UL << (port % BITS_PER_WORD);
-    unsigned word = port / BITS_PER_WORD;
     pthread_mutex_lock(&d->lock);
+    struct bitmap pending = shinfo_map(d, false), mask = shinfo_map(d, true);
     struct vcpu *v = vcpu_of(d, d->evtchn[port].notify_vcpu);
-    if ((__atomic_fetch_and(&s->evtchn_mask[word], ~bit, __ATOMIC_SEQ_CST) & bit) &&
-        (__atomic_load_n(&s->evtchn_pending[word], __ATOMIC_SEQ_CST) & bit) && v &&
-        mark_upcall(v, word))
+    if (port < usable_ports(d) && bm_update(&mask, port, false) && bm_test(&pending, port) && v &&
+        mark_upcall(v, port))
         vcpu_kick(v);
     pthread_mutex_unlock(&d->lock);
     return 0;
@@ -355,11 +420,10 @@ int evtchn_reset(struct domain *d)
 
 bool evtchn_port_pending(struct domain *d, unsigned port)
 {
-    if (!port_valid(d, port))
+    if (!port_valid(d, port) || port >= usable_ports(d))
         return false;
-    struct shared_info *s = domain_shinfo(d);
-    return __atomic_load_n(&s->evtchn_pending[port / BITS_PER_WORD], __ATOMIC_SEQ_CST) &
-           (1UL << (port % BITS_PER_WORD));
+    struct bitmap pending = shinfo_map(d, false);
+    return bm_test(&pending, port);
 }
 
 /* ---- domain 0's ports: owned by dom0 processes' handles ---------------------------- */

@@ -60,8 +60,86 @@ static int pt_walk(struct domain *d, uint64_t cr3, uint64_t va, bool user, bool 
     return 0;
 }
 
+/* ---- PVH: the guest's own paging, in whichever mode the vCPU is ---------------------- */
+
+#define CR0_PG   (1ULL << 31)
+#define CR0_WP   (1ULL << 16)
+#define CR4_PSE  (1ULL << 4)
+#define CR4_PAE  (1ULL << 5)
+#define EFER_LMA (1ULL << 10)
+
+/* One x86 paging format: entry size, index bits per level, the top level's shift. */
+struct pt_fmt {
+    unsigned levels, top_shift, bits, esize;
+    uint64_t addr_mask;
+};
+
+static const struct pt_fmt fmt_4level = {4, 39, 9, 8, PTE_ADDR};
+static const struct pt_fmt fmt_pae = {3, 30, 9, 8, PTE_ADDR};
+static const struct pt_fmt fmt_32 = {2, 22, 10, 4, 0xfffff000ULL};
+
+static int read_entry(struct domain *d, uint64_t gpa, unsigned esize, uint64_t *e)
+{
+    const void *p = gmem_ptr(d, gpa, esize);
+    if (!p)
+        return -EFAULT;
+    *e = esize == 8 ? __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED)
+                    : __atomic_load_n((const uint32_t *)p, __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* Supervisor-mode walk: entries must be present, and writable for writes when CR0.WP.
+ * Large pages (PS): below the top level with 64-bit entries, at the top (4 MiB, with
+ * CR4.PSE: large_32) with 32-bit ones. */
+static int pvh_walk(struct domain *d, const struct pt_fmt *f, uint64_t table, uint64_t va,
+                    bool write, bool large_32, uint64_t *gpa)
+{
+    unsigned shift = f->top_shift;
+    for (unsigned level = 0; level < f->levels; level++) {
+        unsigned bits = f == &fmt_pae && level == 0 ? 2 : f->bits; /* 4 PDPTEs */
+        uint64_t idx = (va >> shift) & ((1ULL << bits) - 1), e;
+        if (read_entry(d, table + idx * f->esize, f->esize, &e) < 0 || !(e & PTE_P))
+            return -EFAULT;
+        bool pdpte = f == &fmt_pae && level == 0; /* no RW/PS bits there */
+        if (write && !pdpte && !(e & PTE_RW))
+            return -EFAULT;
+        bool ps_here = f == &fmt_32 ? large_32 && level == 0 : level > 0;
+        bool leaf = level == f->levels - 1 || (ps_here && (e & PTE_PS));
+        if (leaf) {
+            uint64_t span = 1ULL << shift;
+            *gpa = (e & f->addr_mask & ~(span - 1)) | (va & (span - 1));
+            return 0;
+        }
+        table = e & (pdpte ? PTE_ADDR : f->addr_mask);
+        shift -= f->bits;
+    }
+    return -EFAULT;
+}
+
+static int pvh_gva_to_gpa(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
+{
+    struct sub_mode m;
+    if (sub_vcpu_get_mode(v->sv, &m) < 0)
+        return -EFAULT;
+    bool wp = write && (m.cr0 & CR0_WP);
+    if (!(m.cr0 & CR0_PG)) {
+        *gpa = (m.efer & EFER_LMA) ? gva : (gva & 0xffffffffULL);
+        return 0;
+    }
+    if (m.efer & EFER_LMA)
+        return is_canonical(gva)
+                   ? pvh_walk(v->d, &fmt_4level, m.cr3 & PTE_ADDR, gva, wp, false, gpa)
+                   : -EFAULT;
+    gva &= 0xffffffffULL;
+    if (m.cr4 & CR4_PAE)
+        return pvh_walk(v->d, &fmt_pae, m.cr3 & 0xffffffe0ULL, gva, wp, false, gpa);
+    return pvh_walk(v->d, &fmt_32, m.cr3 & 0xfffff000ULL, gva, wp, (m.cr4 & CR4_PSE) != 0, gpa);
+}
+
 int gva_to_gpa(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa)
 {
+    if (v->pvh)
+        return pvh_gva_to_gpa(v, gva, write, gpa);
     if (!v->pv64) {
         *gpa = gva;
         return 0;
@@ -124,6 +202,11 @@ int copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len)
 uint64_t gmem_special_pfn(struct domain *d, unsigned idx)
 {
     return d->special_pfn + idx;
+}
+
+uint64_t gmem_reserved_end(struct domain *d)
+{
+    return d->gwin_pfn + PVISOR_MAPTRACK;
 }
 
 static uint64_t special_gpa(struct domain *d, unsigned idx)

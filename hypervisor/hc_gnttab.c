@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <xen/compat.h>
 #include <xen/grant_table.h>
 
 #include "pvisord.h"
@@ -24,9 +25,10 @@ static int16_t setup_one(struct vcpu *v, struct gnttab_setup_table *op)
     if (op->nr_frames > d->gt.max_frames || gnttab_grow(d, op->nr_frames) < 0)
         return GNTST_general_error;
     uint64_t list = (uint64_t)(uintptr_t)op->frame_list.p;
+    size_t fsize = hc_compat(v) ? sizeof(compat_pfn_t) : sizeof(xen_pfn_t);
     for (uint32_t i = 0; i < op->nr_frames; i++) {
-        xen_pfn_t f = gmem_special_pfn(d, PVISOR_SPECIAL_GNTTAB + i);
-        if (copy_to_guest(v, list + i * sizeof f, &f, sizeof f))
+        uint64_t f = gmem_special_pfn(d, PVISOR_SPECIAL_GNTTAB + i); /* little endian */
+        if (copy_to_guest(v, list + i * fsize, &f, fsize))
             return GNTST_bad_virt_addr;
     }
     return GNTST_okay;
@@ -106,8 +108,26 @@ static long get_status_frames(struct vcpu *v, union table_op *op)
     return 0;
 }
 
+/* 32-bit callers: the same op on Xen's compat layout (its frames are 4 bytes each). */
+static long compat_setup_table(struct vcpu *v, uint64_t arg, uint32_t count)
+{
+    struct compat_gnttab_setup_table c;
+    union table_op op;
+    if (count != 1)
+        return -EINVAL;
+    if (copy_from_guest(v, &c, arg, sizeof c))
+        return -EFAULT;
+    op.setup = (struct gnttab_setup_table){.dom = c.dom, .nr_frames = c.nr_frames};
+    op.setup.frame_list.p = (xen_pfn_t *)(uintptr_t)c.frame_list;
+    long r = setup_table(v, &op);
+    c.status = op.setup.status;
+    return copy_to_guest(v, arg, &c, sizeof c) ? -EFAULT : r;
+}
+
 static long op_setup_table(struct vcpu *v, uint64_t arg, uint32_t count)
 {
+    if (hc_compat(v))
+        return compat_setup_table(v, arg, count);
     return table_op(v, arg, count, sizeof(struct gnttab_setup_table), setup_table);
 }
 
@@ -126,9 +146,16 @@ static long op_get_version(struct vcpu *v, uint64_t arg, uint32_t count)
     return table_op(v, arg, count, sizeof(struct gnttab_get_version), get_version);
 }
 
+/* The compat layout differs only in its size (a 4-byte frame_list at the end). */
 static long op_get_status_frames(struct vcpu *v, uint64_t arg, uint32_t count)
 {
-    return table_op(v, arg, count, sizeof(struct gnttab_get_status_frames), get_status_frames);
+    _Static_assert(offsetof(struct compat_gnttab_get_status_frames, status) ==
+                       offsetof(struct gnttab_get_status_frames, status),
+                   "status at the same place");
+    return table_op(v, arg, count,
+                    hc_compat(v) ? sizeof(struct compat_gnttab_get_status_frames)
+                                 : sizeof(struct gnttab_get_status_frames),
+                    get_status_frames);
 }
 
 /* ---- map / unmap -------------------------------------------------------------------- */
@@ -355,6 +382,13 @@ static int16_t copy_one(struct vcpu *v, struct gnttab_copy *op)
         return 0;                                                                                  \
     } while (0)
 
+/* Map and unmap entries have one layout for 32- and 64-bit callers. */
+_Static_assert(sizeof(struct compat_gnttab_map_grant_ref) == sizeof(struct gnttab_map_grant_ref),
+               "map layouts");
+_Static_assert(sizeof(struct compat_gnttab_unmap_grant_ref) ==
+                   sizeof(struct gnttab_unmap_grant_ref),
+               "unmap layouts");
+
 static long op_map(struct vcpu *v, uint64_t arg, uint32_t count)
 {
     BATCH(v, arg, count, struct gnttab_map_grant_ref, map_one);
@@ -365,8 +399,37 @@ static long op_unmap(struct vcpu *v, uint64_t arg, uint32_t count)
     BATCH(v, arg, count, struct gnttab_unmap_grant_ref, unmap_one);
 }
 
+static void copy_ptr_from_compat(const struct compat_gnttab_copy_ptr *c, struct gnttab_copy_ptr *n)
+{
+    n->u.gmfn = c->u.gmfn; /* the ref when it is one: both start at offset 0 */
+    n->domid = c->domid;
+    n->offset = c->offset;
+}
+
+static long compat_copy(struct vcpu *v, uint64_t arg, uint32_t count)
+{
+    if (count > MAX_BATCH)
+        return -EINVAL;
+    for (uint32_t i = 0; i < count; i++) {
+        struct compat_gnttab_copy c;
+        uint64_t at = arg + (uint64_t)i * sizeof c;
+        if (copy_from_guest(v, &c, at, sizeof c))
+            return -EFAULT;
+        struct gnttab_copy op = {.len = c.len, .flags = c.flags};
+        copy_ptr_from_compat(&c.source, &op.source);
+        copy_ptr_from_compat(&c.dest, &op.dest);
+        c.status = copy_one(v, &op);
+        if (copy_to_guest(v, at + offsetof(struct compat_gnttab_copy, status), &c.status,
+                          sizeof c.status))
+            return -EFAULT;
+    }
+    return 0;
+}
+
 static long op_copy(struct vcpu *v, uint64_t arg, uint32_t count)
 {
+    if (hc_compat(v))
+        return compat_copy(v, arg, count);
     BATCH(v, arg, count, struct gnttab_copy, copy_one);
 }
 

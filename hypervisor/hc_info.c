@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include <xen/compat.h>
 #include <xen/features.h>
 #include <xen/version.h>
 
@@ -9,6 +10,7 @@
 
 #define CONSOLE_CHUNK 4096
 #define PV_VIRT_START 0xffff800000000000ULL /* Xen's HYPERVISOR_VIRT_START for x86-64 PV */
+#define COMPAT_VIRT_START 0xf5800000u           /* and for 32-bit guests */
 
 static long put_fixed(struct vcpu *v, uint64_t arg, const char *s, size_t size)
 {
@@ -35,8 +37,14 @@ static long features(struct vcpu *v, uint64_t arg)
         return -EFAULT;
     if (fi.submap_idx >= XENFEAT_NR_SUBMAPS)
         return -EINVAL;
-    fi.submap = (1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_highmem_assist) |
-                (1u << XENFEAT_direct_mapped);
+    if (fi.submap_idx != 0)
+        fi.submap = 0;
+    else if (v->pvh) /* Xen's set for translated HVM guests, minus what we do not offer */
+        fi.submap = (1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_auto_translated_physmap) |
+                    (1u << XENFEAT_hvm_callback_vector) | (1u << XENFEAT_hvm_safe_pvclock);
+    else
+        fi.submap = (1u << XENFEAT_writable_page_tables) | (1u << XENFEAT_highmem_assist) |
+                    (1u << XENFEAT_direct_mapped);
     return copy_to_guest(v, arg, &fi, sizeof fi) ? -EFAULT : 0;
 }
 
@@ -50,11 +58,16 @@ long hc_xen_version(struct vcpu *v, const struct hc_args *a)
         return put_fixed(v, arg, ".0-pvisor", sizeof(xen_extraversion_t));
     case XENVER_compile_info:
         return compile_info(v, arg);
-    case XENVER_capabilities:
-        return put_fixed(v, arg, "xen-3.0-x86_64", sizeof(xen_capabilities_info_t));
+    case XENVER_capabilities: /* the host's guest types, as Xen lists them */
+        return put_fixed(v, arg, "xen-3.0-x86_64 hvm-3.0-x86_32 hvm-3.0-x86_32p hvm-3.0-x86_64",
+                         sizeof(xen_capabilities_info_t));
     case XENVER_changeset:
         return put_fixed(v, arg, "pvisor " PVISOR_VERSION, sizeof(xen_changeset_info_t));
     case XENVER_platform_parameters: {
+        if (hc_compat(v)) {
+            struct compat_xen_platform_parameters p = {.virt_start = COMPAT_VIRT_START};
+            return copy_to_guest(v, arg, &p, sizeof p) ? -EFAULT : 0;
+        }
         struct xen_platform_parameters p = {.virt_start = PV_VIRT_START};
         return copy_to_guest(v, arg, &p, sizeof p) ? -EFAULT : 0;
     }
@@ -73,8 +86,9 @@ long hc_xen_version(struct vcpu *v, const struct hc_args *a)
     }
 }
 
-/* Output goes to the domain's log (xl console / create -c) and, line by line, to xl dmesg. */
-static void console_out(struct domain *d, const char *s, size_t n)
+/* Output goes to the domain's log (xl console / create -c) and, line by line, to xl dmesg.
+ * Called with the domain's lock held. */
+void domain_console_write(struct domain *d, const char *s, size_t n)
 {
     logbuf_write(&d->log, s, n);
     for (size_t i = 0; i < n; i++) {
@@ -101,7 +115,7 @@ long hc_console_io(struct vcpu *v, const struct hc_args *a)
         if (copy_from_guest(v, chunk, buf, n))
             return -EFAULT;
         pthread_mutex_lock(&v->d->lock);
-        console_out(v->d, chunk, n);
+        domain_console_write(v->d, chunk, n);
         pthread_mutex_unlock(&v->d->lock);
         count -= n;
         buf += n;

@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include <stdlib.h>
+
+#include <xen/compat.h>
 #include <xen/memory.h>
 
 #include "pvisord.h"
@@ -71,24 +74,48 @@ static int find_free_extent(struct domain *d, uint64_t n, uint64_t *pfn)
     return -ENOMEM;
 }
 
-/* Returns the number of extents done, as Xen does (stops at the first failure). */
-static long reservation(struct vcpu *v, unsigned op, uint64_t arg)
+/* The fields of xen_memory_reservation we use, from either layout. */
+struct resv {
+    uint64_t list, nr;
+    unsigned order, pfn_size; /* bytes per extent_start entry: 8, or 4 for 32-bit guests */
+    domid_t domid;
+};
+
+static int read_resv(struct vcpu *v, uint64_t arg, struct resv *o)
 {
+    if (hc_compat(v)) {
+        struct compat_xen_memory_reservation c;
+        if (copy_from_guest(v, &c, arg, sizeof c))
+            return -EFAULT;
+        *o = (struct resv){c.extent_start, c.nr_extents, c.extent_order, 4, c.domid};
+        return 0;
+    }
     struct xen_memory_reservation r;
     if (copy_from_guest(v, &r, arg, sizeof r))
         return -EFAULT;
+    *o = (struct resv){(uint64_t)(uintptr_t)r.extent_start.p, r.nr_extents, r.extent_order, 8,
+                       r.domid};
+    return 0;
+}
+
+/* Returns the number of extents done, as Xen does (stops at the first failure). */
+static long reservation(struct vcpu *v, unsigned op, uint64_t arg)
+{
+    struct resv r;
+    if (read_resv(v, arg, &r))
+        return -EFAULT;
     if (!is_self(v, r.domid))
         return -EPERM;
-    if (r.extent_order > MAX_ORDER)
+    if (r.order > MAX_ORDER)
         return -EPERM;
-    uint64_t n = 1ULL << r.extent_order, list = (uint64_t)(uintptr_t)r.extent_start.p;
+    uint64_t n = 1ULL << r.order, list = r.list;
     struct domain *d = v->d;
     long done = 0;
     pthread_mutex_lock(&d->lock);
-    for (; (uint64_t)done < r.nr_extents; done++) {
-        xen_pfn_t pfn = 0;
-        uint64_t at = list + (uint64_t)done * sizeof pfn;
-        if (op != XENMEM_increase_reservation && copy_from_guest(v, &pfn, at, sizeof pfn))
+    for (; (uint64_t)done < r.nr; done++) {
+        uint64_t pfn = 0; /* little endian: a 4-byte entry fills the low half */
+        uint64_t at = list + (uint64_t)done * r.pfn_size;
+        if (op != XENMEM_increase_reservation && copy_from_guest(v, &pfn, at, r.pfn_size))
             break;
         if ((pfn & (n - 1)) && op != XENMEM_increase_reservation)
             break;
@@ -100,7 +127,7 @@ static long reservation(struct vcpu *v, unsigned op, uint64_t arg)
             e = find_free_extent(d, n, &p);
             if (e == 0 && (e = claim_extent(d, p, n)) == 0) {
                 pfn = p;
-                if (list && copy_to_guest(v, at, &pfn, sizeof pfn)) {
+                if (list && copy_to_guest(v, at, &pfn, r.pfn_size)) {
                     release_extent(d, p, n);
                     e = -EFAULT;
                 }
@@ -113,22 +140,99 @@ static long reservation(struct vcpu *v, unsigned op, uint64_t arg)
     return done;
 }
 
-/* RAM, then the hypervisor-owned frames as reserved (e820 layout: addr, size, type). */
-static long memory_map(struct vcpu *v, uint64_t arg)
+/* ---- memory maps --------------------------------------------------------------------------- */
+
+#define E820_RAM      1
+#define E820_RESERVED 2
+
+int domain_set_e820(struct domain *d, const struct e820_entry *map, unsigned n)
 {
+    if (n > PVISOR_E820_MAX)
+        return -EINVAL;
+    struct e820_entry *copy = malloc((n ? n : 1) * sizeof *copy);
+    if (!copy)
+        return -ENOMEM;
+    memcpy(copy, map, n * sizeof *copy);
+    pthread_mutex_lock(&d->lock);
+    struct e820_entry *old = d->e820;
+    d->e820 = copy;
+    d->nr_e820 = n;
+    pthread_mutex_unlock(&d->lock);
+    free(old);
+    return 0;
+}
+
+/* The map a domain sees when the toolstack set none: RAM, then everything the
+ * hypervisor keeps after it (its own frames and the grant window) as reserved. */
+static unsigned default_e820(struct domain *d, struct e820_entry *e)
+{
+    e[0] = (struct e820_entry){0, d->ram_pages << PVISOR_PAGE_SHIFT, E820_RAM};
+    e[1] = (struct e820_entry){d->special_pfn << PVISOR_PAGE_SHIFT,
+                               (gmem_reserved_end(d) - d->special_pfn) << PVISOR_PAGE_SHIFT,
+                               E820_RESERVED};
+    return 2;
+}
+
+/* xen_memory_map in the caller's layout: entry count and buffer address. */
+static int read_map_arg(struct vcpu *v, uint64_t arg, uint32_t *nr, uint64_t *buf)
+{
+    if (hc_compat(v)) {
+        struct compat_xen_memory_map c;
+        if (copy_from_guest(v, &c, arg, sizeof c))
+            return -EFAULT;
+        *nr = c.nr_entries, *buf = c.buffer;
+        return 0;
+    }
     struct xen_memory_map m;
     if (copy_from_guest(v, &m, arg, sizeof m))
         return -EFAULT;
-    struct __attribute__((packed)) {
-        uint64_t addr, size;
-        uint32_t type;
-    } e[2] = {{0, v->d->ram_pages << 12, 1},
-              {v->d->special_pfn << 12, (uint64_t)PVISOR_NR_SPECIAL << 12, 2}};
-    unsigned n = m.nr_entries < 2 ? m.nr_entries : 2;
-    if (copy_to_guest(v, (uint64_t)(uintptr_t)m.buffer.p, e, n * sizeof e[0]))
+    *nr = m.nr_entries, *buf = (uint64_t)(uintptr_t)m.buffer.p;
+    return 0;
+}
+
+/* Up to nr_entries of the domain's map; nr_entries becomes the number copied (Xen). */
+static long memory_map(struct vcpu *v, uint64_t arg)
+{
+    uint32_t nr;
+    uint64_t buf;
+    if (read_map_arg(v, arg, &nr, &buf))
         return -EFAULT;
-    m.nr_entries = n;
-    return copy_to_guest(v, arg, &m, sizeof m) ? -EFAULT : 0;
+    struct domain *d = v->d;
+    static __thread struct e820_entry e[PVISOR_E820_MAX];
+    pthread_mutex_lock(&d->lock);
+    unsigned have = d->e820 ? d->nr_e820 : default_e820(d, e);
+    if (d->e820)
+        memcpy(e, d->e820, have * sizeof e[0]);
+    pthread_mutex_unlock(&d->lock);
+    unsigned n = nr < have ? nr : have;
+    if (copy_to_guest(v, buf, e, n * sizeof e[0]))
+        return -EFAULT;
+    size_t at = hc_compat(v) ? offsetof(struct compat_xen_memory_map, nr_entries)
+                             : offsetof(struct xen_memory_map, nr_entries);
+    uint32_t out = n;
+    return copy_to_guest(v, arg + at, &out, sizeof out) ? -EFAULT : 0;
+}
+
+/* A domain may replace its own map (Xen checks XSM_TARGET: itself or a privileged one). */
+static long set_memory_map(struct vcpu *v, uint64_t arg)
+{
+    domid_t dom;
+    uint32_t nr;
+    uint64_t buf;
+    if (copy_from_guest(v, &dom, arg, sizeof dom))
+        return -EFAULT;
+    size_t at = hc_compat(v) ? offsetof(struct compat_xen_foreign_memory_map, map)
+                             : offsetof(struct xen_foreign_memory_map, map);
+    if (read_map_arg(v, arg + at, &nr, &buf))
+        return -EFAULT;
+    if (nr > PVISOR_E820_MAX)
+        return -EINVAL;
+    if (!is_self(v, dom))
+        return -EPERM;
+    static __thread struct e820_entry e[PVISOR_E820_MAX];
+    if (copy_from_guest(v, e, buf, nr * sizeof e[0]))
+        return -EFAULT;
+    return domain_set_e820(v->d, e, nr);
 }
 
 static long reservation_query(struct vcpu *v, unsigned op, uint64_t arg)
@@ -145,12 +249,24 @@ static long reservation_query(struct vcpu *v, unsigned op, uint64_t arg)
     return (long)v->d->max_pages - 1; /* maximum_gpfn */
 }
 
+static int read_atp(struct vcpu *v, uint64_t arg, struct xen_add_to_physmap *x)
+{
+    if (!hc_compat(v))
+        return copy_from_guest(v, x, arg, sizeof *x);
+    struct compat_xen_add_to_physmap c;
+    if (copy_from_guest(v, &c, arg, sizeof c))
+        return -EFAULT;
+    *x = (struct xen_add_to_physmap){
+        .domid = c.domid, .size = c.size, .space = c.space, .idx = c.idx, .gpfn = c.gpfn};
+    return 0;
+}
+
 /* Places shared_info or a grant frame at any guest frame (PVH guests need this; PV
  * guests may use it too). Grant frames beyond the table's size grow it, as in Xen. */
 static long add_to_physmap(struct vcpu *v, uint64_t arg)
 {
     struct xen_add_to_physmap x;
-    if (copy_from_guest(v, &x, arg, sizeof x))
+    if (read_atp(v, arg, &x))
         return -EFAULT;
     if (!is_self(v, x.domid))
         return -EPERM;
@@ -195,9 +311,10 @@ long hc_memory_op(struct vcpu *v, const struct hc_args *a)
         return memory_map(v, a->a[1]);
     case XENMEM_add_to_physmap:
         return add_to_physmap(v, a->a[1]);
-    case XENMEM_machine_memory_map:
     case XENMEM_set_memory_map:
-        return -EPERM;
+        return set_memory_map(v, a->a[1]);
+    case XENMEM_machine_memory_map: /* HVM guests: -ENOSYS, as Xen's hvm_memory_op */
+        return v->pvh ? -ENOSYS : -EPERM;
     default:
         return -ENOSYS;
     }

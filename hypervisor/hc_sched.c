@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <sched.h>
 
+#include <xen/compat.h>
 #include <xen/sched.h>
 
 #include "pvisord.h"
@@ -37,15 +38,35 @@ static bool any_pending(struct vcpu *v, const evtchn_port_t *ports, unsigned n)
     return false;
 }
 
-static long do_poll(struct vcpu *v, uint64_t arg)
+/* sched_poll in the caller's layout. */
+static int read_poll(struct vcpu *v, uint64_t arg, uint64_t *list, uint32_t *nr, uint64_t *timeout)
 {
+    if (hc_compat(v)) {
+        struct compat_sched_poll c;
+        if (copy_from_guest(v, &c, arg, sizeof c))
+            return -EFAULT;
+        *list = c.ports, *nr = c.nr_ports, *timeout = c.timeout;
+        return 0;
+    }
     struct sched_poll p;
     if (copy_from_guest(v, &p, arg, sizeof p))
+        return -EFAULT;
+    *list = (uint64_t)(uintptr_t)p.ports.p, *nr = p.nr_ports, *timeout = p.timeout;
+    return 0;
+}
+
+static long do_poll(struct vcpu *v, uint64_t arg)
+{
+    struct {
+        uint32_t nr_ports;
+        uint64_t timeout;
+    } p;
+    uint64_t list;
+    if (read_poll(v, arg, &list, &p.nr_ports, &p.timeout))
         return -EFAULT;
     if (p.nr_ports > MAX_POLL_PORTS)
         return -EINVAL;
     evtchn_port_t ports[MAX_POLL_PORTS];
-    uint64_t list = (uint64_t)(uintptr_t)p.ports.p;
     if (p.nr_ports && copy_from_guest(v, ports, list, p.nr_ports * sizeof ports[0]))
         return -EFAULT;
     for (unsigned i = 0; i < p.nr_ports; i++)
@@ -96,10 +117,11 @@ long hc_sched_op(struct vcpu *v, const struct hc_args *a)
     }
 }
 
-/* Absolute Xen system time in ns; 0 cancels. Absurdly far deadlines are clamped as Xen does. */
+/* Absolute Xen system time in ns; 0 cancels. Absurdly far deadlines are clamped as Xen does.
+ * 32-bit callers pass the time in two registers (low word first). */
 long hc_set_timer_op(struct vcpu *v, const struct hc_args *a)
 {
-    uint64_t t = a->a[0];
+    uint64_t t = hc_compat(v) ? (a->a[1] << 32 | a->a[0]) : a->a[0];
     if (t >> 50)
         t = now_ns() + (1ULL << 50);
     v->timer_deadline = t;

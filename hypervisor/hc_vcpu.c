@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <xen/compat.h>
 #include <xen/vcpu.h>
 
 #include "pvisord.h"
@@ -65,6 +66,12 @@ static long runstate(struct vcpu *v, struct vcpu *t, uint64_t arg)
         r.state = RUNSTATE_running;
     r.state_entry_time = now_ns();
     r.time[RUNSTATE_running] = t->cpu_time_ns;
+    if (hc_compat(v)) {
+        struct compat_vcpu_runstate_info c = {.state = r.state,
+                                              .state_entry_time = r.state_entry_time};
+        memcpy(c.time, r.time, sizeof c.time);
+        return copy_to_guest(v, arg, &c, sizeof c) ? -EFAULT : 0;
+    }
     return copy_to_guest(v, arg, &r, sizeof r) ? -EFAULT : 0;
 }
 
@@ -84,7 +91,10 @@ static long register_vcpu_info(struct vcpu *v, struct vcpu *t, uint64_t arg)
     memcpy(new, old, sizeof *new);
     t->vcpu_info_gpa = gpa;
     __atomic_store_n(&new->evtchn_upcall_pending, 1, __ATOMIC_SEQ_CST); /* as Xen: rescan */
-    new->evtchn_pending_sel = ~0UL;
+    if (v->d->shinfo_compat) /* a 32-bit selector after the two flag bytes */
+        ((struct compat_vcpu_info *)new)->evtchn_pending_sel = ~0u;
+    else
+        new->evtchn_pending_sel = ~0UL;
     vcpu_update_time(t);
     return 0;
 }
@@ -112,10 +122,15 @@ static long timers(struct vcpu *v, struct vcpu *t, unsigned cmd, uint64_t arg)
         vcpu_kick(t);
         return 0;
     }
-    struct vcpu_set_singleshot_timer s;
+    struct vcpu_set_singleshot_timer s = {0};
     if (t != v)
         return -EINVAL;
-    if (copy_from_guest(v, &s, arg, sizeof s))
+    /* the compat layout is the same minus its tail padding */
+    _Static_assert(offsetof(struct compat_vcpu_set_singleshot_timer, flags) ==
+                       offsetof(struct vcpu_set_singleshot_timer, flags),
+                   "singleshot layouts");
+    if (copy_from_guest(v, &s, arg,
+                        hc_compat(v) ? sizeof(struct compat_vcpu_set_singleshot_timer) : sizeof s))
         return -EFAULT;
     if ((s.flags & VCPU_SSHOTTMR_future) && s.timeout_abs_ns < now_ns())
         return -ETIME;
@@ -132,7 +147,10 @@ long hc_vcpu_op(struct vcpu *v, const struct hc_args *a)
     struct vcpu *t = v->d->vcpus[id];
     switch (cmd) {
     case VCPUOP_initialise:
-        return vcpu_initialise(v, t, arg);
+        if (!v->pvh)
+            return vcpu_initialise(v, t, arg);
+        /* PVH takes a vcpu_hvm_context: not offered yet, but a started vCPU is -EEXIST */
+        return t->initialised || t->ctx_pending ? -EEXIST : -ENOSYS;
     case VCPUOP_up:
         return vcpu_up(t);
     case VCPUOP_down:

@@ -6,3 +6,4 @@ $(eval $(call host-prog,pvisord,$(PVISORD_SRCS),,-lrt))
 HV_CORE_SRCS := hypervisor/evtchn.c hypervisor/gnttab.c hypervisor/gmem.c tests/unit/hv_fakes.c
 $(eval $(call unit-test,test-gnttab,tests/unit/test_gnttab.c $(HV_CORE_SRCS),,-lpthread))
 $(eval $(call unit-test,test-evtchn,tests/unit/test_evtchn.c $(HV_CORE_SRCS),,-lpthread))
+$(eval $(call unit-test,test-pvh,tests/unit/test_pvh.c $(HV_CORE_SRCS),,-lpthread))

@@ -60,6 +60,13 @@
 struct domain;
 struct vcpu;
 
+/* One memory-map entry as XENMEM_memory_map returns it (Xen's packed e820 layout). */
+struct e820_entry {
+    uint64_t addr, size;
+    uint32_t type;
+} __attribute__((packed));
+#define PVISOR_E820_MAX 128 /* entries a domain's map may have (XENMEM_set_memory_map) */
+
 /* ---- logs (log.c) ---------------------------------------------------------- */
 /* A byte ring with absolute offsets; readers ask from an offset and learn what was lost. */
 struct logbuf {
@@ -160,6 +167,8 @@ struct vcpu {
     int runstate;
     uint64_t cr3;                 /* current top-level page table (PV64) */
     bool pv64;                    /* 64-bit paged mode: guest pointers are virtual */
+    bool pvh;                     /* PVH: the guest's own paging, in any x86 mode */
+    bool hc_compat;               /* the hypercall being handled uses 32-bit layouts */
     uint64_t last_cr2;            /* cr2 at the previous fault report */
     uint64_t time_updated;        /* when vcpu_time_info was last refreshed */
     pthread_mutex_t wait_lock;    /* leaf lock for cond */
@@ -223,6 +232,10 @@ struct domain {
     uint64_t nr_hypercalls;
     uint64_t hc_count[64];       /* per hypercall number */
     uint64_t tsc_offset;         /* guest TSC = host TSC + tsc_offset */
+    struct e820_entry *e820;     /* memory map (XENMEM_memory_map); NULL = the default */
+    unsigned nr_e820;
+    bool shinfo_compat;     /* PVH: shared_info in the 32-bit layout (latched) */
+    atomic_uint io_reports; /* PVH: unhandled port/MMIO accesses logged so far */
 };
 
 /* Look up a live domain and take a reference (domain_put releases). NULL if absent. */
@@ -255,6 +268,8 @@ void *gmem_ptr(struct domain *d, uint64_t gpa, uint64_t len);
 int gva_to_gpa(struct vcpu *v, uint64_t gva, bool write, uint64_t *gpa);
 int copy_from_guest(struct vcpu *v, void *dst, uint64_t gva, size_t len);
 int copy_to_guest(struct vcpu *v, uint64_t gva, const void *src, size_t len);
+/* First guest frame after the hypervisor-owned frames and the grant window. */
+uint64_t gmem_reserved_end(struct domain *d);
 /* Fills the hypervisor-owned frames (TSS, its page tables) at domain creation. */
 void gmem_init_special(struct domain *d);
 /* Points PML4 slot 255 of the table at cr3 to the hypervisor's mapping (TSS).
@@ -293,6 +308,8 @@ extern bool g_trace_hypercalls; /* --trace: log every hypercall to the hyperviso
 /* Blocks the calling vCPU thread until kicked or the deadline (0 = none) passes. */
 void vcpu_wait(struct vcpu *v, uint64_t deadline);
 void vcpu_update_time(struct vcpu *v);
+/* Writes the wall clock (at system time 0) into shared_info, in the guest's layout. */
+void domain_update_wallclock(struct domain *d);
 void vcpu_check_timers(struct vcpu *v);
 bool vcpu_events_pending(struct vcpu *v);
 /* Crash report + shutdown(crash) for the vCPU's domain. */
@@ -361,6 +378,7 @@ struct hc_args {
 typedef long (*hc_fn)(struct vcpu *v, const struct hc_args *a);
 #define HCF_PRIV   (1u << 0) /* dom0 only */
 #define HCF_NOREG  (1u << 1) /* handler sets registers itself (iret) */
+#define HCF_PV     (1u << 2) /* PV guests only: -ENOSYS for PVH, as in Xen's HVM table */
 struct hc_entry {
     const char *name;
     hc_fn fn;
@@ -370,7 +388,7 @@ struct hc_entry {
 long hypercall_dispatch(struct vcpu *v, unsigned nr, const struct hc_args *a, bool *noreg);
 /* Formats the domain's non-zero per-hypercall counters (" name=N ..."). */
 void hypercall_counts(struct domain *d, char *buf, size_t size);
-/* Writes the hypercall page (stubs) into guest frame gpfn. */
+/* Writes the hypercall page (stubs) into guest frame gpfn (RAM only). 0 or -EINVAL. */
 int hypercall_page_init(struct domain *d, uint64_t gpfn);
 
 long hc_xen_version(struct vcpu *v, const struct hc_args *a);
@@ -396,7 +414,38 @@ long hc_grant_table_op(struct vcpu *v, const struct hc_args *a);
 /* Finds the machine address of va's L1 entry in v's page tables. 0 or -EINVAL. */
 int pv_l1e_addr(struct vcpu *v, uint64_t va, uint64_t *ma);
 /* True if va is canonical (bits 63..47 equal). */
-bool is_canonical(uint64_t va);
+static inline bool is_canonical(uint64_t va)
+{
+    return (uint64_t)((int64_t)(va << 16) >> 16) == va;
+}
+/* True while handling a call from a 32-bit PVH guest (compat structure layouts). */
+static inline bool hc_compat(const struct vcpu *v)
+{
+    return v->hc_compat;
+}
+/* Sets d's memory map (n <= PVISOR_E820_MAX entries, copied). 0 or -errno. */
+int domain_set_e820(struct domain *d, const struct e820_entry *map, unsigned n);
+
+/* Writes a domain's console output (console_io, PVH port 0xe9) to its log. */
+void domain_console_write(struct domain *d, const char *s, size_t n);
+
+/* ---- PVH guests (pvh.c) -------------------------------------------------------- */
+#define PVH_HCALL_MSR  0x40000000 /* Xen's hypercall-page MSR, announced in CPUID base+2 */
+#define PVH_DEBUG_PORT 0xe9       /* Xen's HVM debug console port */
+/* Per domain, before any vCPU runs: traps the hypercall MSR. 0 or -errno. */
+int pvh_domain_init(struct domain *d);
+/* On the vCPU's thread after the substrate vCPU exists: Xen's CPUID leaves. 0/-errno. */
+int pvh_vcpu_init(struct vcpu *v);
+/* Xen's PVH entry state from the builder's context (PVCTL_MODE_PVH32). 0 or -errno. */
+int pvh_apply_context(struct vcpu *v, const struct pvctl_vcpu_ctx *c);
+/* Hypercall arguments by the calling convention of the vCPU's mode (sets hc_compat). */
+void pvh_hcall_args(struct vcpu *v, const struct sub_regs *r, struct hc_args *a);
+/* Injects the callback vector when an upcall is pending and interrupts are enabled. */
+void pvh_deliver_events(struct vcpu *v);
+/* hlt, the hypercall MSR, port I/O and MMIO of a PVH vCPU. */
+void pvh_handle_exit(struct vcpu *v, const struct sub_exit *e);
+/* TSC to ns scaling as vcpu_time_info states it. */
+void tsc_scale(uint32_t khz, uint32_t *mul, int8_t *shift);
 
 /* ---- events delivery to PV guests (pv.c) ------------------------------------- */
 /* Pushes Xen's bounce frame and enters the event callback if an upcall is due. */

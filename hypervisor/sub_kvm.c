@@ -32,10 +32,12 @@ struct sub_vcpu {
     struct kvm_run *run;
     size_t run_size;
     pthread_t thread;
+    bool sregs_synced; /* run->s.regs.sregs is valid (set after the first exit) */
 };
 
 static int g_kvm = -1;
 static int g_run_size;
+static struct kvm_cpuid2 *g_cpuid; /* KVM_GET_SUPPORTED_CPUID, for sub_vcpu_set_cpuid */
 static uint32_t g_tsc_khz;
 static char g_name[32] = "kvm";
 
@@ -252,6 +254,8 @@ static void decode_io(struct kvm_run *run, struct sub_exit *e)
     e->port = run->io.port;
     e->io_out = run->io.direction == KVM_EXIT_IO_OUT;
     e->io_size = run->io.size;
+    e->buf = (uint8_t *)run + run->io.data_offset;
+    e->len = (uint32_t)run->io.size * run->io.count;
     if (e->port == SUB_HCALL_PORT && e->io_out && run->io.size == 4 && run->io.count == 1) {
         e->kind = SUB_EXIT_HCALL;
         memcpy(&e->hcall_nr, (uint8_t *)run + run->io.data_offset, 4);
@@ -273,6 +277,12 @@ static void decode_exit(struct kvm_run *run, struct sub_exit *e)
     case KVM_EXIT_MMIO:
         e->kind = SUB_EXIT_MMIO;
         e->addr = run->mmio.phys_addr;
+        e->buf = run->mmio.data;
+        e->len = run->mmio.len;
+        e->mmio_write = run->mmio.is_write;
+        break;
+    case KVM_EXIT_IRQ_WINDOW_OPEN:
+        e->kind = SUB_EXIT_IRQ_WINDOW;
         break;
     case KVM_EXIT_X86_WRMSR:
         e->kind = SUB_EXIT_WRMSR;
@@ -309,6 +319,7 @@ int sub_vcpu_run(struct sub_vcpu *v, struct sub_exit *e)
         return -errno;
     }
     decode_exit(v->run, e);
+    v->sregs_synced = (v->run->kvm_valid_regs & KVM_SYNC_X86_SREGS) != 0;
     return 0;
 }
 
@@ -333,4 +344,140 @@ void sub_vcpu_kick(struct sub_vcpu *v)
 {
     __atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
     pthread_kill(v->thread, SIG_KICK);
+}
+
+/* ---- PVH ------------------------------------------------------------------------------ */
+
+int sub_vm_trap_wrmsr(struct sub_vm *vm, uint32_t msr)
+{
+    static uint8_t deny; /* one bit, 0: writes to the range's single MSR exit */
+    struct kvm_enable_cap cap = {.cap = KVM_CAP_X86_USER_SPACE_MSR,
+                                 .args[0] = KVM_MSR_EXIT_REASON_FILTER};
+    struct kvm_msr_filter f = {.flags = KVM_MSR_FILTER_DEFAULT_ALLOW};
+
+    if (ioctl(g_kvm, KVM_CHECK_EXTENSION, KVM_CAP_X86_USER_SPACE_MSR) <= 0 ||
+        ioctl(g_kvm, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) <= 0)
+        return -ENOTSUP;
+    f.ranges[0] = (struct kvm_msr_filter_range){
+        .flags = KVM_MSR_FILTER_WRITE, .nmsrs = 1, .base = msr, .bitmap = &deny};
+    if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap) < 0 || ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &f) < 0)
+        return -errno;
+    return 0;
+}
+
+int sub_vcpu_set_flat32(struct sub_vcpu *v)
+{
+    struct kvm_sregs s;
+    if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+        return -errno;
+    s.cr0 = 0x11; /* PE ET */
+    s.cr3 = 0;
+    s.cr4 = 0;
+    s.efer = 0;
+    s.cs = seg(0x08, 11, 0, 0, 1);
+    s.ds = s.es = s.fs = s.gs = s.ss = seg(0x10, 3, 0, 0, 1);
+    /* Xen's PVH entry state: an active 32-bit TSS at 0 with limit 0x67 */
+    s.tr = (struct kvm_segment){.base = 0, .limit = 0x67, .selector = 0, .type = 11, .present = 1};
+    s.gdt = (struct kvm_dtable){.base = 0, .limit = 0};
+    s.idt = (struct kvm_dtable){.base = 0, .limit = 0};
+    if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
+        return -errno;
+    v->run->kvm_valid_regs |= KVM_SYNC_X86_SREGS;
+    v->sregs_synced = false;
+    return 0;
+}
+
+int sub_vcpu_get_mode(struct sub_vcpu *v, struct sub_mode *m)
+{
+    struct kvm_sregs tmp;
+    const struct kvm_sregs *s = &v->run->s.regs.sregs;
+    if (!v->sregs_synced) {
+        if (ioctl(v->fd, KVM_GET_SREGS, &tmp) < 0)
+            return -errno;
+        s = &tmp;
+    }
+    *m = (struct sub_mode){
+        .cr0 = s->cr0, .cr3 = s->cr3, .cr4 = s->cr4, .efer = s->efer, .cs_l = s->cs.l};
+    return 0;
+}
+
+/* The host's CPUID as KVM supports it, fetched once. */
+static int supported_cpuid(void)
+{
+    if (g_cpuid)
+        return 0;
+    for (unsigned n = 128; n <= 4096; n *= 2) {
+        struct kvm_cpuid2 *c = calloc(1, sizeof *c + n * sizeof c->entries[0]);
+        if (!c)
+            return -ENOMEM;
+        c->nent = n;
+        if (ioctl(g_kvm, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+            g_cpuid = c;
+            return 0;
+        }
+        int e = errno;
+        free(c);
+        if (e != E2BIG)
+            return -e;
+    }
+    return -E2BIG;
+}
+
+#define CPUID1_ECX_X2APIC       (1u << 21)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+#define CPUID1_EDX_APIC         (1u << 9)
+
+int sub_vcpu_set_cpuid(struct sub_vcpu *v, const struct sub_cpuid_leaf *leaves, unsigned n)
+{
+    int r = supported_cpuid();
+    if (r < 0)
+        return r;
+    struct kvm_cpuid2 *c = calloc(1, sizeof *c + (g_cpuid->nent + n) * sizeof c->entries[0]);
+    if (!c)
+        return -ENOMEM;
+    for (unsigned i = 0; i < g_cpuid->nent; i++) {
+        struct kvm_cpuid_entry2 e = g_cpuid->entries[i];
+        if (e.function >= 0x40000000 && e.function <= 0x4fffffff)
+            continue; /* the substrate's own hypervisor leaves: we announce ours */
+        if (e.function == 1) {
+            e.ecx &= ~(CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE);
+            e.edx &= ~CPUID1_EDX_APIC;
+        }
+        c->entries[c->nent++] = e;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        const struct sub_cpuid_leaf *l = &leaves[i];
+        c->entries[c->nent++] =
+            (struct kvm_cpuid_entry2){.function = l->function,
+                                      .index = l->index,
+                                      .flags = l->indexed ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0,
+                                      .eax = l->eax,
+                                      .ebx = l->ebx,
+                                      .ecx = l->ecx,
+                                      .edx = l->edx};
+    }
+    r = ioctl(v->fd, KVM_SET_CPUID2, c) < 0 ? -errno : 0;
+    free(c);
+    return r;
+}
+
+void sub_vcpu_msr_done(struct sub_vcpu *v, bool error)
+{
+    v->run->msr.error = error ? 1 : 0;
+}
+
+bool sub_vcpu_irq_ready(struct sub_vcpu *v)
+{
+    return v->run->ready_for_interrupt_injection && v->run->if_flag;
+}
+
+int sub_vcpu_inject_irq(struct sub_vcpu *v, uint8_t vector)
+{
+    struct kvm_interrupt irq = {.irq = vector};
+    return ioctl(v->fd, KVM_INTERRUPT, &irq) < 0 ? -errno : 0;
+}
+
+void sub_vcpu_request_irq_window(struct sub_vcpu *v, bool on)
+{
+    v->run->request_interrupt_window = on ? 1 : 0;
 }

@@ -17,14 +17,15 @@ struct sub_regs {
 };
 
 enum sub_exit_kind {
-    SUB_EXIT_HCALL,    /* hypercall stub: port I/O on the hypercall port */
-    SUB_EXIT_KICKED,   /* interrupted by sub_vcpu_kick (or a signal) */
-    SUB_EXIT_FAULT,    /* guest exception / triple fault: the vCPU stopped */
+    SUB_EXIT_HCALL,  /* hypercall stub: port I/O on the hypercall port */
+    SUB_EXIT_KICKED, /* interrupted by sub_vcpu_kick (or a signal) */
+    SUB_EXIT_FAULT,  /* guest exception / triple fault: the vCPU stopped */
     SUB_EXIT_HLT,
-    SUB_EXIT_IO,       /* other port I/O */
+    SUB_EXIT_IO, /* other port I/O */
     SUB_EXIT_MMIO,
     SUB_EXIT_WRMSR,
-    SUB_EXIT_INTERNAL, /* emulation failure and other substrate errors */
+    SUB_EXIT_INTERNAL,   /* emulation failure and other substrate errors */
+    SUB_EXIT_IRQ_WINDOW, /* an interrupt can be injected now (sub_vcpu_request_irq_window) */
 };
 
 struct sub_exit {
@@ -34,6 +35,9 @@ struct sub_exit {
     uint8_t io_out, io_size;
     uint64_t addr;            /* SUB_EXIT_MMIO address, WRMSR index */
     uint64_t data;            /* WRMSR value */
+    uint8_t *buf;             /* IO / MMIO bytes: filled by the caller for reads (in) */
+    uint32_t len;             /* bytes at buf (IO: size * count; MMIO: access size) */
+    bool mmio_write;
     uint32_t raw_reason;      /* substrate's own exit code, for reports */
     uint32_t suberror;
 };
@@ -78,6 +82,41 @@ int sub_vcpu_recover(struct sub_vcpu *v);
 uint64_t sub_vcpu_read_tsc(struct sub_vcpu *v);
 /* From any thread: makes a current or the next sub_vcpu_run return SUB_EXIT_KICKED. */
 void sub_vcpu_kick(struct sub_vcpu *v);
+
+/* ---- PVH (supervisor-mode guests with their own page tables) ------------------------ */
+
+/* Mode and paging state of a vCPU as of its last exit. */
+struct sub_mode {
+    uint64_t cr0, cr3, cr4, efer;
+    bool cs_l; /* 64-bit code segment: hypercalls use the 64-bit convention */
+};
+
+/* One CPUID leaf the vCPU should report (indexed: ecx selects a sub-leaf). */
+struct sub_cpuid_leaf {
+    uint32_t function, index;
+    uint32_t eax, ebx, ecx, edx;
+    bool indexed;
+};
+
+/* Makes a guest WRMSR to `msr` exit to user space (SUB_EXIT_WRMSR); the exit must be
+ * completed with sub_vcpu_msr_done(). 0 or -errno (-ENOTSUP if the substrate cannot). */
+int sub_vm_trap_wrmsr(struct sub_vm *vm, uint32_t msr);
+/* 32-bit flat protected mode, paging off, CPL0, IF=0 (Xen's PVH entry state). From then on
+ * the vCPU's mode travels with every exit (sub_vcpu_get_mode costs no system call). */
+int sub_vcpu_set_flat32(struct sub_vcpu *v);
+int sub_vcpu_get_mode(struct sub_vcpu *v, struct sub_mode *m);
+/* CPUID as the host supports it, without any hypervisor leaves (0x40000000-0x4fffffff)
+ * and without local APIC features (there is no APIC), plus the n leaves given. */
+int sub_vcpu_set_cpuid(struct sub_vcpu *v, const struct sub_cpuid_leaf *leaves, unsigned n);
+/* After SUB_EXIT_WRMSR: error makes the guest's wrmsr raise #GP. */
+void sub_vcpu_msr_done(struct sub_vcpu *v, bool error);
+/* User-space interrupt controller: true if an interrupt can be injected now (IF=1, no
+ * interrupt shadow, none queued); inject one; ask for SUB_EXIT_IRQ_WINDOW when
+ * injection becomes possible (on) or stop asking (off). */
+bool sub_vcpu_irq_ready(struct sub_vcpu *v);
+int sub_vcpu_inject_irq(struct sub_vcpu *v, uint8_t vector);
+void sub_vcpu_request_irq_window(struct sub_vcpu *v, bool on);
+
 /* Reads the control registers for crash reports. */
 int sub_vcpu_get_cregs(struct sub_vcpu *v, uint64_t *cr0, uint64_t *cr2, uint64_t *cr3,
                        uint64_t *cr4, uint64_t *efer);

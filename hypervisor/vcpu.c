@@ -5,6 +5,8 @@
 #include <string.h>
 #include <x86intrin.h>
 
+#include <xen/compat.h>
+
 #include "pvisord.h"
 
 bool g_trace_hypercalls;
@@ -46,7 +48,7 @@ void vcpu_wait(struct vcpu *v, uint64_t deadline)
 
 /* ---- time ------------------------------------------------------------------ */
 
-static void tsc_scale(uint32_t khz, uint32_t *mul, int8_t *shift)
+void tsc_scale(uint32_t khz, uint32_t *mul, int8_t *shift)
 {
     uint64_t num = 1000000ULL, den = khz ? khz : 1000000ULL;
     int s = 0;
@@ -81,18 +83,32 @@ void vcpu_update_time(struct vcpu *v)
     v->time_updated = t->system_time;
 }
 
-static void update_wallclock(struct domain *d)
+/* The wall-clock fields of shared_info: where the guest's layout keeps them. */
+struct wallclock {
+    uint32_t *version, *sec, *nsec, *sec_hi;
+};
+
+static struct wallclock wallclock_fields(struct domain *d)
 {
     struct shared_info *s = domain_shinfo(d);
+    if (!d->shinfo_compat)
+        return (struct wallclock){&s->wc_version, &s->wc_sec, &s->wc_nsec, &s->wc_sec_hi};
+    struct compat_shared_info *c = (struct compat_shared_info *)s;
+    return (struct wallclock){&c->wc_version, &c->wc_sec, &c->wc_nsec, &c->arch.wc_sec_hi};
+}
+
+void domain_update_wallclock(struct domain *d)
+{
+    struct wallclock w = wallclock_fields(d);
     struct timespec rt;
     clock_gettime(CLOCK_REALTIME, &rt);
     uint64_t real = (uint64_t)rt.tv_sec * NSEC_PER_SEC + (uint64_t)rt.tv_nsec;
     uint64_t boot = real - now_ns(); /* wall-clock time at system time 0 */
-    __atomic_store_n(&s->wc_version, (s->wc_version + 1) | 1, __ATOMIC_SEQ_CST);
-    s->wc_sec = (uint32_t)(boot / NSEC_PER_SEC);
-    s->wc_nsec = (uint32_t)(boot % NSEC_PER_SEC);
-    s->wc_sec_hi = (uint32_t)((boot / NSEC_PER_SEC) >> 32);
-    __atomic_store_n(&s->wc_version, (s->wc_version + 1) & ~1u, __ATOMIC_SEQ_CST);
+    __atomic_store_n(w.version, (*w.version + 1) | 1, __ATOMIC_SEQ_CST);
+    *w.sec = (uint32_t)(boot / NSEC_PER_SEC);
+    *w.nsec = (uint32_t)(boot % NSEC_PER_SEC);
+    *w.sec_hi = (uint32_t)((boot / NSEC_PER_SEC) >> 32);
+    __atomic_store_n(w.version, (*w.version + 1) & ~1u, __ATOMIC_SEQ_CST);
 }
 
 uint64_t vcpu_next_deadline(struct vcpu *v, uint64_t extra)
@@ -202,6 +218,8 @@ static void handle_hcall(struct vcpu *v, uint32_t nr)
     struct sub_regs *r = sub_vcpu_regs(v->sv);
     hcall_normalise_rip(v, r);
     struct hc_args a = {{r->rdi, r->rsi, r->rdx, r->r10, r->r8, r->r9}};
+    if (v->pvh)
+        pvh_hcall_args(v, r, &a);
     bool noreg = false;
     long ret = hypercall_dispatch(v, nr, &a, &noreg);
     if (g_trace_hypercalls)
@@ -218,10 +236,27 @@ static void handle_hcall(struct vcpu *v, uint32_t nr)
     }
 }
 
+/* The first run of a vCPU: the guest clock starts, vcpu_time_info and the wall clock. */
+static void start_clock(struct vcpu *v)
+{
+    if (!v->d->tsc_offset)
+        v->d->tsc_offset = sub_vcpu_read_tsc(v->sv) - __rdtsc();
+    vcpu_update_time(v);
+    if (v->id == 0)
+        domain_update_wallclock(v->d);
+}
+
 static void apply_context(struct vcpu *v)
 {
     struct pvctl_vcpu_ctx *c = &v->new_ctx;
     v->ctx_pending = false;
+    if (c->mode == PVCTL_MODE_PVH32) {
+        if (pvh_apply_context(v, c) < 0)
+            vcpu_crash(v, "the substrate refused the PVH entry state");
+        else
+            start_clock(v);
+        return;
+    }
     int hv = gmem_install_hv_slot(v->d, c->cr3);
     if (hv < 0) {
         vcpu_crash(v, hv == -EEXIST ? "the guest's page tables use PML4 slot 255, which is "
@@ -244,11 +279,15 @@ static void apply_context(struct vcpu *v)
     r->rip = c->rip;
     r->rflags = (c->rflags ? c->rflags : 0x2) | RFLAGS_IOPL | RFLAGS_IF;
     sub_vcpu_regs_dirty(v->sv);
-    if (!v->d->tsc_offset)
-        v->d->tsc_offset = sub_vcpu_read_tsc(v->sv) - __rdtsc();
-    vcpu_update_time(v);
-    if (v->id == 0)
-        update_wallclock(v->d);
+    start_clock(v);
+}
+
+static void unexpected_exit(struct vcpu *v, const struct sub_exit *e)
+{
+    char why[96];
+    snprintf(why, sizeof why, "unexpected exit (kind %d, reason %u, port %#x)", e->kind,
+             e->raw_reason, e->port);
+    vcpu_crash(v, why);
 }
 
 static bool vcpu_runnable(struct vcpu *v)
@@ -273,14 +312,19 @@ static void handle_exit(struct vcpu *v, const struct sub_exit *e)
         vcpu_crash(v, NULL);
         break;
     case SUB_EXIT_HLT:
-        vcpu_crash(v, "hlt from a PV guest: use SCHEDOP_block");
+    case SUB_EXIT_WRMSR:
+    case SUB_EXIT_IO:
+    case SUB_EXIT_MMIO:
+    case SUB_EXIT_IRQ_WINDOW:
+        if (v->pvh)
+            pvh_handle_exit(v, e);
+        else if (e->kind == SUB_EXIT_HLT)
+            vcpu_crash(v, "hlt from a PV guest: use SCHEDOP_block");
+        else
+            unexpected_exit(v, e);
         break;
-    default: {
-        char why[96];
-        snprintf(why, sizeof why, "unexpected exit (kind %d, reason %u, port %#x)", e->kind,
-                 e->raw_reason, e->port);
-        vcpu_crash(v, why);
-    }
+    default:
+        unexpected_exit(v, e);
     }
 }
 
@@ -294,7 +338,10 @@ static void run_once(struct vcpu *v)
     vcpu_check_timers(v);
     if (now_ns() - v->time_updated > NSEC_PER_SEC) /* follow CLOCK_MONOTONIC's slewing */
         vcpu_update_time(v);
-    pv_deliver_events(v);
+    if (v->pvh)
+        pvh_deliver_events(v);
+    else
+        pv_deliver_events(v);
     arm_host_timer(v);
     struct sub_exit e = {.kind = SUB_EXIT_KICKED};
     uint64_t t0 = now_ns();
@@ -313,6 +360,10 @@ static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;
     int r = sub_vcpu_create(v->d->vm, v->id, &v->sv);
+    if (r == 0 && v->d->type == PVCTL_TYPE_PVH && (r = pvh_vcpu_init(v)) < 0) {
+        sub_vcpu_destroy(v->sv);
+        v->sv = NULL;
+    }
     if (r == 0) {
         struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SUB_KICK_SIGNAL};
         sev._sigev_un._tid = gettid();
@@ -366,7 +417,8 @@ int vcpu_create(struct domain *d, unsigned id)
 
 int vcpu_set_context(struct vcpu *v, const struct pvctl_vcpu_ctx *ctx)
 {
-    if (ctx->mode != PVCTL_MODE_PV64 || !ctx->cr3)
+    bool pvh = v->d->type == PVCTL_TYPE_PVH;
+    if (pvh ? ctx->mode != PVCTL_MODE_PVH32 : ctx->mode != PVCTL_MODE_PV64 || !ctx->cr3)
         return -EINVAL;
     pthread_mutex_lock(&v->d->lock);
     v->new_ctx = *ctx;

@@ -1,9 +1,10 @@
 #!/bin/sh
-# deps.sh: check for and install the Debian packages pvisor builds and tests with.
+# deps.sh: check for and install the Debian packages pvisor builds and tests with
+# (grub-common and grub-xen-bin: test fixtures, GRUB's PVH images are built by tests/e2e/pvh.sh).
 # usage: scripts/deps.sh [--check]   (--check: exit 1 if anything is missing, install nothing)
 set -eu
 PKGS="gcc make pkg-config linux-libc-dev libyajl-dev check liburing-dev libmnl-dev \
-libseccomp-dev clang libxen-dev xenstore-utils python3-pyxs"
+libseccomp-dev clang libxen-dev xenstore-utils python3-pyxs grub-common grub-xen-bin"
 missing=""
 for p in $PKGS; do
     st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

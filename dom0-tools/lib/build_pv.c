@@ -1,4 +1,5 @@
-/* build_pv.c: PV domain builder: check the kernel, create the domain, fill memory and vCPU 0. */
+/* build_pv.c: the domain builder: PV image checks and memory, the steps PV and PVH share, dispatch
+ * by type. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -13,6 +14,8 @@
 #include <xen/hvm/params.h>
 
 #include <pvisor/dombuild.h>
+
+#include "build_int.h"
 
 #define KERNEL_MAX_BYTES (512ull << 20) /* largest kernel file the builder reads */
 
@@ -170,24 +173,7 @@ static int read_kernel(const char *path, uint8_t **data, size_t *size, char *err
 
 /* ---- talking to pvisord ----------------------------------------------------------- */
 
-/* The state of one build, so that failure paths can undo it. */
-struct build {
-    struct pvctl *c;
-    const struct dombuild_params *p;
-    struct dombuild_result *r;
-    char *err;
-    size_t errlen;
-    char kname[300]; /* "kernel PATH" for messages */
-    uint8_t *file;
-    size_t file_size;
-    struct elf_image img;
-    bool created;
-    struct pvctl_map map;
-    void *mem;
-    struct pv_layout l;
-};
-
-static int ctl_fail(struct build *b, int ret, const char *what)
+int build_ctl_fail(struct build *b, int ret, const char *what)
 {
     return dombuild_errf(b->err, b->errlen, ret, "domain '%s': %s: %s", b->p->name, what,
                          pvctl_strerror(ret));
@@ -200,9 +186,10 @@ static int check_params(const struct dombuild_params *p, char *err, size_t errle
                              PVCTL_NAME_LEN - 1);
     if (!p->kernel_path || !p->kernel_path[0])
         return dombuild_errf(err, errlen, -EINVAL, "domain '%s': no kernel given", p->name);
-    if (p->type != PVCTL_TYPE_PV)
-        return dombuild_errf(err, errlen, -EINVAL, "domain '%s': only type \"pv\" can be built yet",
-                             p->name);
+    if (p->type != PVCTL_TYPE_PV && p->type != PVCTL_TYPE_PVH)
+        return dombuild_errf(err, errlen, -EINVAL,
+                             "domain '%s': unknown domain type %u (want pv or pvh)", p->name,
+                             p->type);
     if (p->vcpus == 0)
         return dombuild_errf(err, errlen, -EINVAL, "domain '%s': vcpus must be at least 1",
                              p->name);
@@ -218,7 +205,7 @@ static int check_params(const struct dombuild_params *p, char *err, size_t errle
 static int create_domain(struct build *b)
 {
     struct pvctl_create req = {
-        .type = PVCTL_TYPE_PV, .max_vcpus = b->p->vcpus, .mem_kb = b->p->mem_kb};
+        .type = b->p->type, .max_vcpus = b->p->vcpus, .mem_kb = b->p->mem_kb};
     struct pvctl_dominfo info;
     int ret;
 
@@ -227,12 +214,12 @@ static int create_domain(struct build *b)
     memcpy(req.uuid, b->p->uuid, sizeof(req.uuid));
     ret = pvctl_domain_create(b->c, &req, &b->r->domid);
     if (ret)
-        return ctl_fail(b, ret, "create");
+        return build_ctl_fail(b, ret, "create");
     b->created = true;
     ret = pvctl_domain_getinfo(b->c, b->r->domid, &info);
     if (ret == 0 && !(info.flags & PVCTL_DOMF_PAUSED))
         ret = pvctl_domain_pause(b->c, b->r->domid);
-    return ret ? ctl_fail(b, ret, "pause after create") : 0;
+    return ret ? build_ctl_fail(b, ret, "pause after create") : 0;
 }
 
 static int map_memory(struct build *b)
@@ -240,7 +227,7 @@ static int map_memory(struct build *b)
     int ret = pvctl_domain_map(b->c, b->r->domid, &b->map, &b->mem);
 
     if (ret)
-        return ctl_fail(b, ret, "map memory");
+        return build_ctl_fail(b, ret, "map memory");
     return 0;
 }
 
@@ -251,7 +238,7 @@ static int alloc_ports(struct build *b)
     ret = pvctl_evtchn_alloc_unbound(b->c, b->r->domid, 0, &b->r->store_port);
     if (ret == 0)
         ret = pvctl_evtchn_alloc_unbound(b->c, b->r->domid, 0, &b->r->console_port);
-    return ret ? ctl_fail(b, ret, "allocate event channels") : 0;
+    return ret ? build_ctl_fail(b, ret, "allocate event channels") : 0;
 }
 
 static int fill_memory(struct build *b)
@@ -260,9 +247,12 @@ static int fill_memory(struct build *b)
                               .store_evtchn = b->r->store_port,
                               .console_evtchn = b->r->console_port,
                               .cmdline = b->p->cmdline};
+    int ret = dombuild_pv_memory(&b->img, b->kname, b->mem, b->map.ram_pages, &bi, &b->l, b->err,
+                                 b->errlen);
 
-    return dombuild_pv_memory(&b->img, b->kname, b->mem, b->map.ram_pages, &bi, &b->l, b->err,
-                              b->errlen);
+    b->store_pfn = b->l.store_pfn;
+    b->console_pfn = b->l.console_pfn;
+    return ret;
 }
 
 static int set_params(struct build *b)
@@ -271,9 +261,9 @@ static int set_params(struct build *b)
         uint32_t idx;
         uint64_t val;
     } prm[] = {
-        {HVM_PARAM_STORE_PFN, b->l.store_pfn},
+        {HVM_PARAM_STORE_PFN, b->store_pfn},
         {HVM_PARAM_STORE_EVTCHN, b->r->store_port},
-        {HVM_PARAM_CONSOLE_PFN, b->l.console_pfn},
+        {HVM_PARAM_CONSOLE_PFN, b->console_pfn},
         {HVM_PARAM_CONSOLE_EVTCHN, b->r->console_port},
     };
     size_t i;
@@ -282,10 +272,10 @@ static int set_params(struct build *b)
     for (i = 0; i < sizeof(prm) / sizeof(prm[0]); i++) {
         ret = pvctl_domain_set_param(b->c, b->r->domid, prm[i].idx, prm[i].val);
         if (ret)
-            return ctl_fail(b, ret, "set HVM params");
+            return build_ctl_fail(b, ret, "set HVM params");
     }
-    b->r->store_pfn = b->l.store_pfn;
-    b->r->console_pfn = b->l.console_pfn;
+    b->r->store_pfn = b->store_pfn;
+    b->r->console_pfn = b->console_pfn;
     return 0;
 }
 
@@ -298,9 +288,9 @@ static int seed_grants(struct build *b)
                                      (b->map.special_pfn + 1) * DOMBUILD_PAGE_SIZE);
 
     gt[GNTTAB_RESERVED_CONSOLE] = (grant_entry_v1_t){
-        .flags = GTF_permit_access, .domid = 0, .frame = (uint32_t)b->l.console_pfn};
-    gt[GNTTAB_RESERVED_XENSTORE] = (grant_entry_v1_t){
-        .flags = GTF_permit_access, .domid = 0, .frame = (uint32_t)b->l.store_pfn};
+        .flags = GTF_permit_access, .domid = 0, .frame = (uint32_t)b->console_pfn};
+    gt[GNTTAB_RESERVED_XENSTORE] =
+        (grant_entry_v1_t){.flags = GTF_permit_access, .domid = 0, .frame = (uint32_t)b->store_pfn};
     return 0;
 }
 
@@ -313,7 +303,7 @@ static int init_hypercall_page(struct build *b)
         return 0;
     gpfn = (b->img.xen.hypercall_page - b->l.virt_base) / DOMBUILD_PAGE_SIZE;
     ret = pvctl_domain_hypercall_init(b->c, b->r->domid, gpfn);
-    return ret ? ctl_fail(b, ret, "install hypercall page") : 0;
+    return ret ? build_ctl_fail(b, ret, "install hypercall page") : 0;
 }
 
 static int set_boot_vcpu(struct build *b)
@@ -326,10 +316,10 @@ static int set_boot_vcpu(struct build *b)
     ctx.gpr[PVCTL_RSI] = pv_layout_va(&b->l, b->l.start_info_pfn);
     ctx.cr3 = b->l.pt_pfn * DOMBUILD_PAGE_SIZE;
     ret = pvctl_domain_set_vcpu(b->c, &ctx);
-    return ret ? ctl_fail(b, ret, "set vCPU 0 state") : 0;
+    return ret ? build_ctl_fail(b, ret, "set vCPU 0 state") : 0;
 }
 
-static int load_image(struct build *b)
+int build_read_image(struct build *b)
 {
     int ret;
 
@@ -337,7 +327,13 @@ static int load_image(struct build *b)
     ret = read_kernel(b->p->kernel_path, &b->file, &b->file_size, b->err, b->errlen);
     if (ret)
         return ret;
-    ret = elf_parse(&b->img, b->file, b->file_size, b->kname, b->err, b->errlen);
+    return elf_parse(&b->img, b->file, b->file_size, b->kname, b->err, b->errlen);
+}
+
+static int load_image(struct build *b)
+{
+    int ret = build_read_image(b);
+
     if (ret == 0)
         ret = dombuild_pv_check(&b->img, b->kname, b->err, b->errlen);
     if (ret)
@@ -359,13 +355,28 @@ static void cleanup(struct build *b, int ret)
     free(b->file);
 }
 
+static int load_pvh_image(struct build *b)
+{
+    int ret = build_read_image(b);
+
+    return ret ? ret : build_pvh_check_image(b);
+}
+
+/* The steps of each type, in order; NULL ends a list. */
+static const build_step pv_steps[] = {
+    load_image,  create_domain, map_memory,          alloc_ports,   fill_memory,
+    seed_grants, set_params,    init_hypercall_page, set_boot_vcpu, NULL,
+};
+static const build_step pvh_steps[] = {
+    load_pvh_image,          create_domain, map_memory, alloc_ports,
+    build_pvh_fill_memory,   seed_grants,   set_params, build_pvh_set_memmap,
+    build_pvh_set_boot_vcpu, NULL,
+};
+
 int dombuild_create(struct pvctl *c, const struct dombuild_params *p, struct dombuild_result *r,
                     char *err, size_t errlen)
 {
-    static int (*const steps[])(struct build *) = {
-        load_image,  create_domain, map_memory,          alloc_ports,   fill_memory,
-        seed_grants, set_params,    init_hypercall_page, set_boot_vcpu,
-    };
+    const build_step *steps;
     struct build *b;
     size_t i;
     int ret;
@@ -380,7 +391,8 @@ int dombuild_create(struct pvctl *c, const struct dombuild_params *p, struct dom
     if (!b)
         return dombuild_errf(err, errlen, -ENOMEM, "out of memory");
     *b = (struct build){.c = c, .p = p, .r = r, .err = err, .errlen = errlen};
-    for (i = 0; ret == 0 && i < sizeof(steps) / sizeof(steps[0]); i++)
+    steps = p->type == PVCTL_TYPE_PVH ? pvh_steps : pv_steps;
+    for (i = 0; ret == 0 && steps[i]; i++)
         ret = steps[i](b);
     cleanup(b, ret);
     free(b);

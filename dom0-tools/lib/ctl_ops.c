@@ -189,6 +189,11 @@ int pvctl_domain_hypercall_init(struct pvctl *c, uint32_t domid, uint64_t gpfn)
     return call_fixed(c, PVCTL_DOMAIN_HYPERCALL_INIT, &g, sizeof(g), NULL, 0);
 }
 
+int pvctl_domain_set_memmap(struct pvctl *c, const struct pvctl_memmap *m)
+{
+    return call_fixed(c, PVCTL_DOMAIN_SET_MEMMAP, m, sizeof(*m), NULL, 0);
+}
+
 int pvctl_domain_set_param(struct pvctl *c, uint32_t domid, uint32_t index, uint64_t value)
 {
     struct pvctl_param p = {.domid = domid, .index = index, .value = value};

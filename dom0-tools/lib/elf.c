@@ -399,20 +399,29 @@ static int add_seg(struct pctx *c, const struct elf_seg *s, unsigned int i)
     return 0;
 }
 
+/* A PT_NOTE header only names file bytes (its memory size may be 0, as GRUB's is). */
+static int do_note_phdr(struct pctx *c, const uint8_t *ph, unsigned int i)
+{
+    uint64_t off = rd(ph, c->f->p_offset), size = rd(ph, c->f->p_filesz);
+
+    if (!in_bounds(c->img->size, off, size))
+        return fail(c, -EINVAL, "program header %u extends past end of file", i);
+    return parse_notes(c, c->img->data + off, size, rd(ph, c->f->p_align), "program header", i);
+}
+
 static int do_phdr(struct pctx *c, const uint8_t *ph, unsigned int i)
 {
     uint32_t type = (uint32_t)rd(ph, c->f->p_type);
     struct elf_seg s;
     int ret;
 
-    if (type != PT_LOAD_ && type != PT_NOTE_)
+    if (type == PT_NOTE_)
+        return do_note_phdr(c, ph, i);
+    if (type != PT_LOAD_)
         return 0;
     ret = read_seg(c, ph, i, &s);
     if (ret)
         return ret;
-    if (type == PT_NOTE_)
-        return parse_notes(c, c->img->data + s.offset, s.filesz, rd(ph, c->f->p_align),
-                           "program header", i);
     return add_seg(c, &s, i);
 }
 

@@ -1,8 +1,8 @@
-# dom0-tools/lib/module.mk: libpvctl (control-socket client, ELF loader, PV domain builder) and its unit tests.
+# dom0-tools/lib/module.mk: libpvctl (control-socket client, ELF loader, PV and PVH domain builder) and its unit tests.
 PVCTL_SRCS := dom0-tools/lib/ctl.c dom0-tools/lib/ctl_ops.c dom0-tools/lib/elf.c \
               dom0-tools/lib/evtchn.c dom0-tools/lib/gnttab.c dom0-tools/lib/fmem.c \
               dom0-tools/lib/daemon.c \
-              dom0-tools/lib/pv_layout.c dom0-tools/lib/build_pv.c
+              dom0-tools/lib/pv_layout.c dom0-tools/lib/build_pv.c dom0-tools/lib/build_pvh.c
 $(eval $(call host-lib,pvctl,$(PVCTL_SRCS)))
 
 $(eval $(call unit-test,test-elf,tests/unit/test_elf.c tests/unit/test_elf_img.c,$(BUILD)/lib/libpvctl.a,))

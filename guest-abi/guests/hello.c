@@ -1,6 +1,6 @@
 /*
- * hello.c: the first PV guest: greets with the hypervisor version and the time, then powers
- * off.  Command line "sleep=N": stay up N more seconds first, honouring control/shutdown
+ * hello.c: the first PV (and PVH) guest: greets with the hypervisor version and the time, then
+ * powers off.  Command line "sleep=N": stay up N more seconds first, honouring control/shutdown
  * (`xl shutdown` / `xl reboot`) meanwhile.
  */
 #include <pvguest/pvguest.h>
@@ -21,13 +21,14 @@ int main(const char *cmdline)
     pv_gmtime(now.sec, &tm);
     uint64_t sys = pv_now_ns(), up = pv_uptime_ns();
 
+    const char *type = pv_pvh ? "PVH" : "PV";
     if (ver < 0)
-        printk("hello from a pvisor PV guest: xen_version failed (%ld)\n", ver);
+        printk("hello from a pvisor %s guest: xen_version failed (%ld)\n", type, ver);
     else
-        printk("hello from a pvisor PV guest: Xen %ld.%ld%s, "
+        printk("hello from a pvisor %s guest: Xen %ld.%ld%s, "
                "%04lld-%02d-%02d %02d:%02d:%02d.%03u UTC, system time %llu.%03llu s, "
                "up %llu us, %u vcpu(s)\n",
-               ver >> 16, ver & 0xffff, extra, (long long)tm.year, tm.month, tm.day, tm.hour,
+               type, ver >> 16, ver & 0xffff, extra, (long long)tm.year, tm.month, tm.day, tm.hour,
                tm.min, tm.sec, now.nsec / 1000000u, (unsigned long long)(sys / NSEC_PER_SEC),
                (unsigned long long)(sys % NSEC_PER_SEC / NSEC_PER_MSEC),
                (unsigned long long)(up / NSEC_PER_USEC), pv_nr_cpus());

@@ -1,5 +1,7 @@
 /* events.c: 2-level event channel dispatch, port binding helpers and callback setup. */
 #include <xen/callback.h>
+#include <xen/hvm/hvm_op.h>
+#include <xen/hvm/params.h>
 #include <pvguest/console.h>
 #include <pvguest/errno.h>
 #include <pvguest/events.h>
@@ -15,6 +17,7 @@ static void *port_arg[NR_PORTS];
 static uint8_t port_cpu[NR_PORTS];
 
 volatile unsigned long pv_evtchn_unhandled;
+bool pv_pvh;
 
 extern char pv_hypervisor_callback[], pv_failsafe_callback[];
 
@@ -67,6 +70,7 @@ void pv_evtchn_do_upcall(void)
 void pv_events_force(void)
 {
     struct vcpu_info *vi = pv_vcpu_info();
+    pv_irq_disable();
     do {
         vi->evtchn_upcall_mask = 1;
         barrier();
@@ -75,6 +79,31 @@ void pv_events_force(void)
         vi->evtchn_upcall_mask = 0;
         pv_mb();
     } while (READ_ONCE(vi->evtchn_upcall_pending));
+    pv_irq_enable();
+}
+
+/* PVH: the event vector's C half (head_pvh.S), with interrupts off. */
+void pvh_upcall(void)
+{
+    struct vcpu_info *vi = pv_vcpu_info();
+    if (!vi)
+        return;
+    vi->evtchn_upcall_mask = 1;
+    barrier();
+    pv_evtchn_do_upcall();
+    barrier();
+    vi->evtchn_upcall_mask = 0;
+}
+
+/* PVH: events arrive as PVH_EVENT_VECTOR (one registration for the whole domain). */
+static long pvh_events_init(void)
+{
+    struct xen_hvm_param p = {
+        .domid = DOMID_SELF,
+        .index = HVM_PARAM_CALLBACK_IRQ,
+        .value = ((uint64_t)HVM_PARAM_CALLBACK_TYPE_VECTOR << 56) | PVH_EVENT_VECTOR,
+    };
+    return HYPERVISOR_hvm_op(HVMOP_set_param, &p);
 }
 
 /* Failsafe callback (entry.S): a segment reload failed on return to us. */
@@ -91,6 +120,12 @@ PV_NORETURN void pv_failsafe_c(const unsigned long *frame)
  */
 void pv_events_init_cpu(void)
 {
+    if (pv_pvh) {
+        long rc = pvh_events_init();
+        if (rc)
+            panic("cannot register the event vector on vcpu %u: %ld", smp_processor_id(), rc);
+        return;
+    }
     struct callback_register ev = {
         .type = CALLBACKTYPE_event,
         .address = (xen_callback_t)pv_hypervisor_callback,

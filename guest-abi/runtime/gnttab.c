@@ -106,7 +106,7 @@ static int grow_locked(unsigned int want)
         void *va = pv_alloc_page();
         if (!va)
             break;
-        if (pv_map_frame((unsigned long)va, frames[have], PV_PTE_RW) != 0)
+        if (pv_map_gnttab_frame(va, have, frames[have]) != 0)
             break;
         frame_va[have] = va;
     }

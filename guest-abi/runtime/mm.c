@@ -1,5 +1,7 @@
-/* mm.c: page-table walking, single-page mappings and the spare-page pool of PV guests. */
+/* mm.c: page-table walking, single-page mappings and the spare-page pool of PV (and PVH) guests. */
+#include <xen/memory.h>
 #include <xen/xen.h>
+#include <pvguest/events.h>
 #include <pvguest/errno.h>
 #include <pvguest/hypercall.h>
 #include <pvguest/mm.h>
@@ -53,6 +55,25 @@ int pv_pte_lookup(unsigned long va, uint64_t *pte, uint64_t *pte_maddr)
     if (pte_maddr)
         *pte_maddr = (uint64_t)(uintptr_t)&table[idx]; /* virt == machine in the 1:1 map */
     return 0;
+}
+
+int pv_map_gnttab_frame(void *va, unsigned int idx, unsigned long mfn)
+{
+    if (!pv_pvh)
+        return pv_map_frame((unsigned long)va, mfn, PV_PTE_RW);
+    /* PVH: the frame appears at va's own guest frame (our tables map RAM 1:1) */
+    struct xen_add_to_physmap x = {.domid = DOMID_SELF,
+                                   .space = XENMAPSPACE_grant_table,
+                                   .idx = idx,
+                                   .gpfn = pv_virt_to_mfn(va)};
+    return (int)HYPERVISOR_memory_op(XENMEM_add_to_physmap, &x);
+}
+
+void pv_mm_init_pvh(unsigned long pool_start, unsigned long pool_limit, unsigned long map_end)
+{
+    pool_next = PV_ALIGN_UP(pool_start, (unsigned long)PV_PAGE_SIZE);
+    pool_end = pool_limit;
+    mapped_end = map_end;
 }
 
 int pv_map_frame(unsigned long va, unsigned long mfn, uint64_t pte_flags)

@@ -1,4 +1,5 @@
-/* sched.c: SCHEDOP_block/yield/poll/shutdown wrappers with Xen's event-mask rules. */
+/* sched.c: SCHEDOP_block/yield/poll/shutdown wrappers with Xen's event-mask rules (PVH: sti; hlt).
+ */
 #include <xen/sched.h>
 #include <pvguest/events.h>
 #include <pvguest/hypercall.h>
@@ -7,6 +8,15 @@
 void pv_block(void)
 {
     struct vcpu_info *vi = pv_vcpu_info();
+    if (pv_pvh) {
+        /* sti's one-instruction shadow makes "sti; hlt" atomic: an event that came while
+         * interrupts were off wakes the hlt at once (Xen blocks only with none pending). */
+        __asm__ __volatile__("cli" ::: "memory");
+        vi->evtchn_upcall_mask = 0;
+        __asm__ __volatile__("sti; hlt" ::: "memory");
+        pv_events_enable();
+        return;
+    }
     vi->evtchn_upcall_mask = 1;
     barrier();
     /* Xen clears the mask and checks for pending events before it blocks us. */

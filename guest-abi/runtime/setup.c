@@ -61,6 +61,13 @@ void pv_start_c(start_info_t *si, unsigned long boot_rsp)
     pv_smp_init_boot();
     pv_time_init();
     pv_mm_init(boot_rsp);
+    pv_runtime_main();
+}
+
+/* The rest of the boot, PV and PVH alike: shared_info, pv_start_info and memory are set. */
+void pv_runtime_main(void)
+{
+    const start_info_t *si = pv_start_info;
     pv_events_init_cpu();
     pv_time_init_cpu();
     pv_console_init(); /* printk moves from console_io to the console ring */

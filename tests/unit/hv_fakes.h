@@ -13,5 +13,7 @@ void fake_domain_free(struct domain *d);
 extern unsigned fake_kicks;
 extern int fake_dom0_port;
 extern unsigned fake_dom0_deliveries;
+/* What sub_vcpu_get_mode reports for every vCPU (PVH address translation tests). */
+extern struct sub_mode fake_mode;
 
 #endif

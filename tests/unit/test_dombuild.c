@@ -395,6 +395,92 @@ START_TEST(t_build_paddr_offset)
 }
 END_TEST
 
+/* ---- PVH ------------------------------------------------------------------------------ */
+
+/* An ELF64 PVH kernel at 2 MiB with PHYS32_ENTRY in a PT_NOTE segment. */
+static void pvh64(struct timg_spec *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->elfclass = 64;
+    s->entry = 0x200000;
+    s->nsegs = 2;
+    s->segs[0] = (struct timg_seg){0x200000, 0x200000, 0x1000, 0x1000, 0x11};
+    s->segs[1] = (struct timg_seg){0x201000, 0x201000, 0x800, 0x2000, 0x22};
+    s->notes_in_phdr = true;
+    timg_note_num(s, XEN_ELFNOTE_PHYS32_ENTRY, 0x200010, 4);
+}
+
+START_TEST(t_pvh_layout_and_boot)
+{
+    struct timg_spec s;
+    struct pvh_layout l;
+    const struct hvm_start_info *si;
+    const struct hvm_memmap_table_entry *mm;
+    char longcmd[2000];
+
+    pvh64(&s);
+    ck_assert_int_eq(parse_spec(&s), 0);
+    ck_assert_int_eq(
+        pvh_layout_compute(&img, NR_PAGES, NR_PAGES + 8, NR_PAGES + 100, &l, err, sizeof(err)), 0);
+    ck_assert_uint_eq(l.entry, 0x200010);
+    ck_assert_uint_eq(l.start_info_pfn, 0x203);
+    ck_assert_uint_eq(l.console_pfn, NR_PAGES - 2);
+    ck_assert_uint_eq(l.store_pfn, NR_PAGES - 1);
+    ck_assert_uint_eq(l.nr_memmap, 3);
+    ck_assert_uint_eq(l.memmap[2].addr, (NR_PAGES + 8) * PG); /* max_pages > RAM: a hole */
+    ck_assert_uint_eq(l.memmap[2].size, 92 * PG);
+    memset(longcmd, 'c', sizeof(longcmd) - 1);
+    longcmd[sizeof(longcmd) - 1] = '\0';
+    ck_assert_int_eq(pvh_write_boot(&img, mem, NR_PAGES, &l, longcmd, err, sizeof(err)), 0);
+    si = (const struct hvm_start_info *)(mem + 0x203000);
+    ck_assert_uint_eq(si->magic, XEN_HVM_START_MAGIC_VALUE);
+    ck_assert_uint_eq(si->nr_modules, 0);
+    ck_assert_uint_eq(si->rsdp_paddr, 0);
+    ck_assert_uint_eq(strlen((const char *)mem + si->cmdline_paddr), 1023); /* truncated */
+    mm = (const struct hvm_memmap_table_entry *)(mem + si->memmap_paddr);
+    ck_assert_uint_eq(mm[1].size, 2 * PG);
+    ck_assert_uint_eq(mm[1].type, XEN_HVM_MEMMAP_TYPE_RESERVED);
+    ck_assert_uint_eq(mem[0x200000], 0x11);
+    ck_assert_uint_eq(mem[0x201800], 0);            /* bss */
+    ck_assert_uint_eq(mem[(NR_PAGES - 2) * PG], 0); /* console and xenstore zeroed */
+    ck_assert_uint_eq(mem[NR_PAGES * PG - 1], 0);
+    ck_assert_uint_eq(mem[0x100000], 0x5a); /* nothing else touched */
+}
+END_TEST
+
+START_TEST(t_pvh_reject)
+{
+    struct timg_spec s;
+    struct pvh_layout l;
+
+    pvh64(&s);
+    s.nnotes = 0;
+    ck_assert_int_eq(parse_spec(&s), 0);
+    ck_assert_int_eq(dombuild_pvh_check(&img, "kernel k", err, sizeof(err)), -ENOEXEC);
+    ck_assert_ptr_nonnull(strstr(err, "kernel k: not a PVH image"));
+
+    pvh64(&s);
+    s.notes[0].num = 0x300000; /* entry outside the segments */
+    ck_assert_int_eq(parse_spec(&s), 0);
+    ck_assert_int_eq(dombuild_pvh_check(&img, "kernel k", err, sizeof(err)), -ENOEXEC);
+    ck_assert_ptr_nonnull(strstr(err, "entry point 0x300000"));
+
+    pvh64(&s);
+    ck_assert_int_eq(parse_spec(&s), 0);
+    ck_assert_int_eq(pvh_layout_compute(&img, 0x200, 0x200, 0x200, &l, err, sizeof(err)), -ENOMEM);
+    ck_assert_ptr_nonnull(strstr(err, "too small"));
+
+    pvh64(&s); /* loaded at 1 GiB: hvm_start_info would not be below 1 GiB */
+    s.segs[0].paddr = s.segs[0].vaddr = 0x40000000;
+    s.segs[1].paddr = s.segs[1].vaddr = 0x40001000;
+    s.notes[0].num = 0x40000000;
+    ck_assert_int_eq(parse_spec(&s), 0);
+    ck_assert_int_eq(pvh_layout_compute(&img, 0x80000, 0x80000, 0x80000, &l, err, sizeof(err)),
+                     -ENOMEM);
+    ck_assert_ptr_nonnull(strstr(err, "below 1 GiB"));
+}
+END_TEST
+
 static Suite *dombuild_suite(void)
 {
     Suite *s = suite_create("dombuild");
@@ -415,6 +501,8 @@ static Suite *dombuild_suite(void)
     tcase_add_test(bt, t_build_too_small);
     tcase_add_test(bt, t_reject_images);
     tcase_add_test(bt, t_build_paddr_offset);
+    tcase_add_test(bt, t_pvh_layout_and_boot);
+    tcase_add_test(bt, t_pvh_reject);
     suite_add_tcase(s, lt);
     suite_add_tcase(s, bt);
     return s;

@@ -14,6 +14,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <xen/elfnote.h>
 #include <xen/xen.h>
 
 #include <pvisor/dombuild.h>
@@ -34,6 +35,7 @@ struct fdom {
     uint64_t hypercall_gpfn;
     struct pvctl_vcpu_ctx vcpu;
     uint32_t next_port;
+    struct pvctl_memmap memmap; /* the last SET_MEMMAP */
 };
 
 static struct {
@@ -107,7 +109,8 @@ static int op_map(struct fdom *d, struct answer *a)
                           .ram_pages = d->ram_pages,
                           .shared_info_pfn = d->ram_pages,
                           .special_pfn = d->ram_pages,
-                          .nr_special = 2};
+                          .nr_special = 2,
+                          .reserved_end_pfn = d->ram_pages + 2};
 
     put(a, &m, sizeof(m));
     a->fd = d->memfd;
@@ -220,6 +223,9 @@ static int domain_op(struct fdom *d, uint32_t op, const void *in, struct answer 
     case PVCTL_DOMAIN_HYPERCALL_INIT:
         memcpy(&d->hypercall_gpfn, (const uint8_t *)in + 8, 8);
         return 0;
+    case PVCTL_DOMAIN_SET_MEMMAP:
+        memcpy(&d->memmap, in, sizeof(d->memmap));
+        return 0;
     case PVCTL_DOMAIN_SET_PARAM:
     case PVCTL_DOMAIN_GET_PARAM:
         return param_op(d, op, in, a);
@@ -252,6 +258,7 @@ static const uint32_t in_sizes[PVCTL_OP_MAX] = {
     [PVCTL_DOMAIN_LOG] = sizeof(struct pvctl_log_req),
     [PVCTL_EVTCHN_ALLOC_UNBOUND] = sizeof(struct pvctl_evtchn_alloc),
     [PVCTL_VCPU_LIST] = sizeof(struct pvctl_domid),
+    [PVCTL_DOMAIN_SET_MEMMAP] = sizeof(struct pvctl_memmap),
 };
 
 static int dispatch(uint32_t op, const void *in, uint32_t len, struct answer *a)
@@ -534,16 +541,34 @@ static void write_kernel(const struct timg_spec *s)
     fclose(f);
 }
 
-static int build(struct pvctl *c, uint64_t mem_kb, struct dombuild_result *r, char *err)
+static int build_type(struct pvctl *c, uint32_t type, uint64_t mem_kb, struct dombuild_result *r,
+                      char *err)
 {
     struct dombuild_params p = {.name = "guest",
                                 .kernel_path = kpath,
                                 .cmdline = "hi",
                                 .mem_kb = mem_kb,
                                 .vcpus = 2,
-                                .type = PVCTL_TYPE_PV};
+                                .type = type};
 
     return dombuild_create(c, &p, r, err, 256);
+}
+
+static int build(struct pvctl *c, uint64_t mem_kb, struct dombuild_result *r, char *err)
+{
+    return build_type(c, PVCTL_TYPE_PV, mem_kb, r, err);
+}
+
+/* A GRUB-like PVH image: ELF32 at 1 MiB, PHYS32_ENTRY only in an SHT_NOTE section. */
+static void pvh32_image(struct timg_spec *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->elfclass = 32;
+    s->entry = 0x100000;
+    s->nsegs = 1;
+    s->segs[0] = (struct timg_seg){0x100000, 0x100000, 0x2000, 0x5000, 0x30};
+    s->notes_in_shdr = true;
+    timg_note_num(s, XEN_ELFNOTE_PHYS32_ENTRY, 0x100040, 4);
 }
 
 START_TEST(t_dombuild_create)
@@ -583,6 +608,79 @@ START_TEST(t_dombuild_create)
     ck_assert_uint_eq(si.shared_info, 4096ull * 4096);
     ck_assert_uint_eq(si.pt_base, 0x400000 + d->vcpu.cr3);
     ck_assert_str_eq((char *)si.cmd_line, "hi");
+    pvctl_close(c);
+}
+END_TEST
+
+START_TEST(t_dombuild_create_pvh)
+{
+    struct pvctl *c = connect_fake();
+    struct dombuild_result r;
+    struct hvm_start_info si;
+    struct hvm_memmap_table_entry mm[3];
+    struct timg_spec s;
+    struct fdom *d;
+    char err[256], cmd[8] = "";
+    uint8_t b;
+
+    pvh32_image(&s);
+    write_kernel(&s);
+    ck_assert_int_eq(build_type(c, PVCTL_TYPE_PVH, 16384, &r, err), 0);
+    d = &F.dom[r.domid];
+    ck_assert_uint_eq(d->info.type, PVCTL_TYPE_PVH);
+    ck_assert_uint_eq(d->vcpu.mode, PVCTL_MODE_PVH32);
+    ck_assert_uint_eq(d->vcpu.rip, 0x100040);
+    ck_assert_uint_eq(d->vcpu.gpr[PVCTL_RBX], 0x105000); /* the page after the image */
+    ck_assert_uint_eq(d->hypercall_gpfn, 0);             /* the guest asks for its own */
+    ck_assert_uint_eq(r.console_pfn, 4096 - 2);
+    ck_assert_uint_eq(r.store_pfn, 4096 - 1);
+    ck_assert_uint_eq(d->params[1], r.store_pfn);
+    ck_assert_uint_eq(d->params[17], r.console_pfn);
+    ck_assert_uint_eq(pread(d->memfd, &si, sizeof(si), 0x105000), sizeof(si));
+    ck_assert_uint_eq(si.magic, XEN_HVM_START_MAGIC_VALUE);
+    ck_assert_uint_eq(si.version, 1);
+    ck_assert_uint_eq(si.memmap_entries, 3);
+    ck_assert_uint_lt(si.cmdline_paddr, 1ull << 30);
+    ck_assert_int_eq(pread(d->memfd, cmd, 3, (off_t)si.cmdline_paddr), 3);
+    ck_assert_str_eq(cmd, "hi");
+    ck_assert_uint_eq(pread(d->memfd, mm, sizeof(mm), (off_t)si.memmap_paddr), sizeof(mm));
+    ck_assert_uint_eq(mm[0].addr, 0);
+    ck_assert_uint_eq(mm[0].size, (4096 - 2) * 4096ull);
+    ck_assert_uint_eq(mm[0].type, XEN_HVM_MEMMAP_TYPE_RAM);
+    ck_assert_uint_eq(mm[1].addr, r.console_pfn * 4096);
+    ck_assert_uint_eq(mm[1].type, XEN_HVM_MEMMAP_TYPE_RESERVED);
+    ck_assert_uint_eq(mm[2].addr, 4096 * 4096ull); /* the fake's special frames */
+    ck_assert_uint_eq(mm[2].size, 2 * 4096);
+    ck_assert_uint_eq(d->memmap.nr, 3); /* pvisord got the same map */
+    ck_assert_uint_eq(d->memmap.e[1].addr, mm[1].addr);
+    ck_assert_uint_eq(d->memmap.e[2].type, 2);
+    ck_assert_int_eq(pread(d->memfd, &b, 1, 0x100000), 1); /* segment at its paddr */
+    ck_assert_uint_eq(b, 0x30);
+    ck_assert_int_eq(pread(d->memfd, &b, 1, 0x104fff), 1); /* bss zeroed */
+    ck_assert_uint_eq(b, 0);
+    pvctl_close(c);
+}
+END_TEST
+
+START_TEST(t_dombuild_pvh_wrong_type)
+{
+    struct pvctl *c = connect_fake();
+    struct dombuild_result r;
+    struct timg_spec s;
+    char err[256];
+
+    timg_pv64(&s, 0);
+    write_kernel(&s);
+    ck_assert_int_eq(build_type(c, PVCTL_TYPE_PVH, 16384, &r, err), -ENOEXEC);
+    ck_assert_ptr_nonnull(strstr(err, "not a PVH image"));
+    ck_assert_ptr_nonnull(strstr(err, "type = \"pv\""));
+    pvh32_image(&s);
+    write_kernel(&s);
+    ck_assert_int_eq(build(c, 16384, &r, err), -ENOEXEC);
+    ck_assert_ptr_nonnull(strstr(err, "type = \"pvh\""));
+    ck_assert_int_eq(build_type(c, PVCTL_TYPE_PVH, 1024 + 16, &r, err), -ENOMEM); /* 1 MiB */
+    ck_assert_ptr_nonnull(strstr(err, "too small"));
+    ck_assert_uint_eq(F.creates, 0);
     pvctl_close(c);
 }
 END_TEST
@@ -646,12 +744,12 @@ START_TEST(t_dombuild_bad_params)
 {
     struct pvctl *c = connect_fake();
     struct dombuild_params p = {
-        .name = "g", .kernel_path = "/k", .mem_kb = 16384, .vcpus = 1, .type = PVCTL_TYPE_PVH};
+        .name = "g", .kernel_path = "/k", .mem_kb = 16384, .vcpus = 1, .type = 7};
     struct dombuild_result r;
     char err[256];
 
     ck_assert_int_eq(dombuild_create(c, &p, &r, err, sizeof(err)), -EINVAL);
-    ck_assert_ptr_nonnull(strstr(err, "only type \"pv\""));
+    ck_assert_ptr_nonnull(strstr(err, "unknown domain type 7"));
     p.type = PVCTL_TYPE_PV;
     p.mem_kb = 16383;
     ck_assert_int_eq(dombuild_create(c, &p, &r, err, sizeof(err)), -EINVAL);
@@ -677,6 +775,8 @@ static Suite *ctl_suite(void)
     tcase_add_test(ct, t_map);
     tcase_add_test(ct, t_log_read);
     tcase_add_test(bt, t_dombuild_create);
+    tcase_add_test(bt, t_dombuild_create_pvh);
+    tcase_add_test(bt, t_dombuild_pvh_wrong_type);
     tcase_add_test(bt, t_dombuild_failure_destroys);
     tcase_add_test(bt, t_dombuild_bad_kernel);
     tcase_add_test(bt, t_dombuild_bad_params);

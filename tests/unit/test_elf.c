@@ -166,6 +166,28 @@ START_TEST(t_elf32_pvh)
 }
 END_TEST
 
+/* GRUB's i386-xen_pvh images: a PT_NOTE header with p_memsz 0 (only file bytes). */
+START_TEST(t_note_phdr_memsz_zero)
+{
+    struct timg_spec s;
+    size_t n;
+
+    memset(&s, 0, sizeof(s));
+    s.elfclass = 32;
+    s.entry = 0x100000;
+    s.nsegs = 1;
+    s.segs[0] = (struct timg_seg){0x100000, 0x100000, 0x2000, 0x3000, 1};
+    s.notes_in_phdr = true;
+    timg_note_num(&s, XEN_ELFNOTE_PHYS32_ENTRY, 0x100000, 4);
+    n = build(&s);
+    timg_put(buf, ph(0, 20), 0, 4); /* ELF32 p_memsz of the PT_NOTE header */
+    timg_put(buf, ph(0, 8), 0, 4);  /* and p_vaddr 0, as GRUB has them */
+    ck_assert_int_eq(parse(n), 0);
+    ck_assert_uint_eq(img.xen.phys32_entry, 0x100000);
+    ck_assert_uint_eq(img.nr_segs, 1);
+}
+END_TEST
+
 START_TEST(t_no_notes)
 {
     struct timg_spec s;
@@ -630,6 +652,7 @@ static Suite *elf_suite(void)
     tcase_add_test(bad, t_extended_sections);
     tcase_add_test(bad, t_paddr_offset_without_virt_base);
     tcase_add_test(bad, t_mutations);
+    tcase_add_test(bad, t_note_phdr_memsz_zero);
     suite_add_tcase(s, ok);
     suite_add_tcase(s, bad);
     return s;

@@ -1,9 +1,12 @@
-/* dombuild.h: the PV domain builder: turns a Xen PV kernel image into a paused, bootable domain. */
+/* dombuild.h: the domain builder: turns a Xen PV or PVH kernel image into a paused, bootable
+ * domain. */
 #ifndef PVISOR_DOMBUILD_H
 #define PVISOR_DOMBUILD_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <xen/arch-x86/hvm/start_info.h>
 
 #include <pvisor/elfload.h>
 #include <pvisor/pvctl.h>
@@ -15,7 +18,7 @@ struct dombuild_params {
     uint64_t mem_kb;         /* RAM at boot, multiple of 4 */
     uint64_t max_mem_kb;     /* 0 = mem_kb */
     uint32_t vcpus;          /* vCPUs created (1..); only vCPU 0 is started */
-    uint32_t type;           /* PVCTL_TYPE_PV (PVH later) */
+    uint32_t type;           /* PVCTL_TYPE_PV or PVCTL_TYPE_PVH */
     uint8_t uuid[16];
 };
 
@@ -27,9 +30,11 @@ struct dombuild_result {
 
 /*
  * Create a domain and build it completely from p: load the kernel, lay out Xen's x86-64
- * PV start of day (see docs/dom0-libs.md), allocate the xenstore and console event
- * channels, record them as HVM params (STORE_PFN/EVTCHN, CONSOLE_PFN/EVTCHN), install
- * the hypercall page and set vCPU 0's registers. The domain is left PAUSED; the caller
+ * PV start of day (see docs/dom0-libs.md) or, for type PVH, Xen's PVH boot (segments at
+ * their physical addresses, hvm_start_info, memory map), allocate the xenstore and
+ * console event channels, record them as HVM params (STORE_PFN/EVTCHN, CONSOLE_PFN/
+ * EVTCHN), install the hypercall page (PV; a PVH guest asks for its own through the
+ * hypercall MSR) and set vCPU 0's registers. The domain is left PAUSED; the caller
  * unpauses it. On success fills *r and returns 0. On failure destroys whatever it
  * created, writes one line naming the problem to err (e.g. "kernel /x/y: not a Xen PV
  * image (no Xen ELF notes)") and returns a negative errno: -ENOEXEC/-EINVAL for a bad
@@ -131,5 +136,56 @@ int dombuild_pv_check(const struct elf_image *img, const char *name, char *err, 
  */
 int dombuild_pv_memory(const struct elf_image *img, const char *name, void *mem, uint64_t nr_pages,
                        const struct pv_boot_info *b, struct pv_layout *l, char *err, size_t errlen);
+
+/* ---- PVH --------------------------------------------------------------------------- */
+
+#define PVH_MEMMAP_MAX     8            /* entries the builder's memory map may have */
+#define PVH_START_INFO_MAX (1ull << 30) /* hvm_start_info, memmap, cmdline: below 1 GiB */
+#define PVH_MEMMAP_OFFSET  64           /* in the boot page: memmap after hvm_start_info */
+#define PVH_CMDLINE_OFFSET 2048         /* and the command line (MAX_GUEST_CMDLINE bytes) */
+
+/*
+ * Xen's PVH start of day, all addresses guest-physical (MFN == PFN):
+ *   [kernel_start, kernel_end)  the segments, each at its p_paddr
+ *   start_info_pfn              the first page after the kernel: hvm_start_info, then the
+ *                               memory map (PVH_MEMMAP_OFFSET), then the command line
+ *                               (PVH_CMDLINE_OFFSET)
+ *   console_pfn, store_pfn      the last two RAM frames, reserved in the memory map
+ *   memmap                      RAM [0, console), reserved [console, RAM end), reserved
+ *                               [special_pfn, reserved_end_pfn) (the hypervisor's frames)
+ */
+struct pvh_layout {
+    uint64_t nr_pages;                 /* RAM frames */
+    uint64_t kernel_start, kernel_end; /* physical, from the segments */
+    uint32_t entry;                    /* XEN_ELFNOTE_PHYS32_ENTRY */
+    uint64_t start_info_pfn;
+    uint64_t console_pfn, store_pfn;
+    unsigned nr_memmap;
+    struct hvm_memmap_table_entry memmap[PVH_MEMMAP_MAX];
+};
+
+/*
+ * Check that a parsed image is a PVH kernel (ELF32 or ELF64 with XEN_ELFNOTE_PHYS32_ENTRY
+ * in a PT_NOTE segment or an SHT_NOTE section, entry inside a loaded segment below
+ * 4 GiB). `name` prefixes messages. 0 or -ENOEXEC.
+ */
+int dombuild_pvh_check(const struct elf_image *img, const char *name, char *err, size_t errlen);
+
+/*
+ * Compute the PVH layout for img in a domain of nr_pages RAM frames whose hypervisor
+ * range is [special_pfn, reserved_end_pfn) (struct pvctl_map). 0, -ENOEXEC (not PVH),
+ * -ENOMEM (the kernel and boot data do not fit below the reserved pages, or would put
+ * hvm_start_info at or above 1 GiB), message in err. Pure function.
+ */
+int pvh_layout_compute(const struct elf_image *img, uint64_t nr_pages, uint64_t special_pfn,
+                       uint64_t reserved_end_pfn, struct pvh_layout *l, char *err, size_t errlen);
+
+/*
+ * Load the segments and write the boot page and zeroed console and xenstore pages into
+ * mem (nr_pages frames). cmdline NULL = "" (truncated to MAX_GUEST_CMDLINE - 1 bytes).
+ * Returns 0 or -ERANGE (message in err) if the layout does not fit mem.
+ */
+int pvh_write_boot(const struct elf_image *img, void *mem, uint64_t nr_pages,
+                   const struct pvh_layout *l, const char *cmdline, char *err, size_t errlen);
 
 #endif

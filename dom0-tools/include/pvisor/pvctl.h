@@ -109,6 +109,10 @@ int pvctl_domain_set_vcpu(struct pvctl *c, const struct pvctl_vcpu_ctx *ctx);
 /* Install the hypercall page (port-I/O stubs) in guest frame gpfn. */
 int pvctl_domain_hypercall_init(struct pvctl *c, uint32_t domid, uint64_t gpfn);
 
+/* PVCTL_DOMAIN_SET_MEMMAP: the memory map the guest gets from XENMEM_memory_map
+ * (m->nr <= PVCTL_E820_MAX entries, each non-empty). */
+int pvctl_domain_set_memmap(struct pvctl *c, const struct pvctl_memmap *m);
+
 /* HVM_PARAM_* index (STORE_PFN 1, STORE_EVTCHN 2, CONSOLE_PFN 17, CONSOLE_EVTCHN 18). */
 int pvctl_domain_set_param(struct pvctl *c, uint32_t domid, uint32_t index, uint64_t value);
 int pvctl_domain_get_param(struct pvctl *c, uint32_t domid, uint32_t index, uint64_t *value);

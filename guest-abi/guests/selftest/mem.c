@@ -37,10 +37,10 @@ static void st_memory_map(void)
     }
     if (!st_eq(rc, 0, "memory_op memory_map"))
         return;
-    uint64_t ram = 0;
+    uint64_t ram = 0, top = (uint64_t)pv_nr_pages() * PV_PAGE_SIZE;
     for (unsigned int i = 0; i < mm.nr_entries && i < ARRAY_SIZE(map); i++)
-        if (map[i].type == E820_RAM)
-            ram += map[i].size;
+        if (map[i].type == E820_RAM || (pv_pvh && map[i].addr + map[i].size <= top))
+            ram += map[i].size; /* PVH: the console and xenstore pages are RAM, reserved */
     st_ok(mm.nr_entries >= 1 && mm.nr_entries <= ARRAY_SIZE(map), mm.nr_entries, "1..32",
           "memory_map entry count");
     st_ok(ram >= (uint64_t)pv_nr_pages() * PV_PAGE_SIZE, (long)(ram >> 10),
@@ -61,7 +61,8 @@ static void st_reservation(void)
         return;
     unsigned long va = (unsigned long)page;
     xen_pfn_t frame = pv_virt_to_mfn(page);
-    st_eq(pv_map_frame(va, 0, 0), 0, "update_va_mapping unmaps the page before release");
+    if (!pv_pvh) /* PVH: guest frames are what our own page tables map; nothing to undo */
+        st_eq(pv_map_frame(va, 0, 0), 0, "update_va_mapping unmaps the page before release");
     st_eq(reservation(XENMEM_decrease_reservation, &frame), 1,
           "memory_op decrease_reservation of one page releases 1 extent");
     st_eq(HYPERVISOR_memory_op(XENMEM_current_reservation, &self), cur - 1,
@@ -77,7 +78,8 @@ static void st_reservation(void)
           "current_reservation back to start");
     if (!st_ok(got < (1UL << 36), (long)got, "a frame number", "increase_reservation frame"))
         return;
-    if (st_eq(pv_map_frame(va, got, PV_PTE_RW), 0, "map the new frame")) {
+    if (pv_pvh ? st_eq((long)got, (long)frame, "the released frame comes back (PVH: 1:1)")
+               : st_eq(pv_map_frame(va, got, PV_PTE_RW), 0, "map the new frame")) {
         page[0] = PATTERN_A;
         page[511] = PATTERN_B;
         st_ok(page[0] == PATTERN_A && page[511] == PATTERN_B, (long)page[0], "the pattern",
@@ -185,6 +187,15 @@ static void st_vm_assist(void)
 
 void st_mmu(void)
 {
+    if (pv_pvh) { /* the guest owns its page tables: PV-only calls, not in Xen's HVM table */
+        unsigned int done = 99;
+        st_eq(mmu_set(0, 0, &done), -ENOSYS, "mmu_update is PV-only (PVH)");
+        st_eq(HYPERVISOR_update_va_mapping((unsigned long)window, 0, UVMF_INVLPG), -ENOSYS,
+              "update_va_mapping is PV-only (PVH)");
+        st_eq(mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0, &done), -ENOSYS, "mmuext_op is PV-only (PVH)");
+        st_vm_assist();
+        return;
+    }
     volatile unsigned long *target = pv_alloc_page();
     uint64_t orig_pte = 0, pte_ma = 0;
     if (st_ok(target != NULL, 0, "a spare page", "runtime has a spare page to map") &&

@@ -29,7 +29,19 @@ void st_privileged(void)
     st_eq(HYPERVISOR_physdev_op(999, NULL), -ENOSYS, "physdev_op unknown command 999");
 
     struct xen_hvm_param hp = {.domid = DOMID_SELF, .index = HVM_PARAM_STORE_PFN};
-    st_eq(HYPERVISOR_hvm_op(HVMOP_get_param, &hp), -EINVAL, "hvm_op get_param on a PV domain");
+    if (!pv_pvh) {
+        st_eq(HYPERVISOR_hvm_op(HVMOP_get_param, &hp), -EINVAL, "hvm_op get_param on a PV domain");
+    } else {
+        st_eq(HYPERVISOR_hvm_op(HVMOP_get_param, &hp), 0, "hvm_op get_param STORE_PFN (PVH)");
+        st_eq((long)hp.value, (long)pv_start_info->store_mfn, "STORE_PFN is the xenstore ring");
+        hp.index = HVM_PARAM_IOREQ_PFN;
+        st_eq(HYPERVISOR_hvm_op(HVMOP_get_param, &hp), -EPERM,
+              "hvm_op get_param of a toolstack-only param");
+        hp.index = HVM_PARAM_STORE_PFN;
+        st_eq(HYPERVISOR_hvm_op(HVMOP_set_param, &hp), -EPERM, "hvm_op set_param STORE_PFN");
+        hp.index = HVM_NR_PARAMS;
+        st_eq(HYPERVISOR_hvm_op(HVMOP_get_param, &hp), -EINVAL, "hvm_op get_param out of range");
+    }
 
     static struct ctl_request req;
     memset(&req, 0, sizeof(req));

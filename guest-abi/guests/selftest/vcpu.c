@@ -12,6 +12,14 @@ static void unused_trap_handler(void)
 
 void st_callbacks(void)
 {
+    if (pv_pvh) { /* PV-only calls: not in Xen's HVM hypercall table */
+        st_eq(HYPERVISOR_set_trap_table(NULL), -ENOSYS, "set_trap_table is PV-only (PVH)");
+        st_eq(HYPERVISOR_set_callbacks(0, 0, 0), -ENOSYS, "set_callbacks is PV-only (PVH)");
+        struct callback_register none = {.type = CALLBACKTYPE_event};
+        st_eq(HYPERVISOR_callback_op(CALLBACKOP_register, &none), -ENOSYS,
+              "callback_op is PV-only (PVH)");
+        return;
+    }
     struct trap_info traps[3] = {
         {.vector = 6, .cs = FLAT_KERNEL_CS, .address = (unsigned long)unused_trap_handler},
         {.vector = 14, .cs = FLAT_KERNEL_CS, .address = (unsigned long)unused_trap_handler},

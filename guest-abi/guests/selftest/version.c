@@ -49,11 +49,16 @@ static void st_version_numbers(void)
 
     xen_feature_info_t fi = {.submap_idx = 0, .submap = 0xdeadbeef};
     st_eq(HYPERVISOR_xen_version(XENVER_get_features, &fi), 0, "xen_version get_features(0)");
-    uint32_t not_pv = (1u << XENFEAT_auto_translated_physmap) |
-                      (1u << XENFEAT_hvm_callback_vector) | (1u << XENFEAT_dom0) |
-                      (1u << XENFEAT_supervisor_mode_kernel);
-    st_ok((fi.submap & not_pv) == 0, fi.submap, "no auto_translated/hvm_callback/dom0/smk bit",
-          "get_features(0) has no HVM/dom0 bits for a PV domU");
+    uint32_t hvm = (1u << XENFEAT_auto_translated_physmap) | (1u << XENFEAT_hvm_callback_vector);
+    uint32_t never = (1u << XENFEAT_dom0) | (1u << XENFEAT_supervisor_mode_kernel);
+    if (pv_pvh)
+        st_ok((fi.submap & hvm) == hvm && !(fi.submap & never), fi.submap,
+              "auto_translated and hvm_callback, no dom0/smk bit",
+              "get_features(0) has the HVM bits for a PVH domU");
+    else
+        st_ok((fi.submap & (hvm | never)) == 0, fi.submap,
+              "no auto_translated/hvm_callback/dom0/smk bit",
+              "get_features(0) has no HVM/dom0 bits for a PV domU");
     fi.submap_idx = 1;
     st_eq(HYPERVISOR_xen_version(XENVER_get_features, &fi), -EINVAL,
           "xen_version get_features(1) is not a submap");

@@ -52,15 +52,16 @@ enum pvctl_op {
     PVCTL_PHYSINFO,              /* in: -                      out: pvctl_physinfo     */
     PVCTL_HVLOG_READ,            /* in: pvctl_log_req (domid ignored) out: pvctl_log_rsp + bytes */
     /* dom0 processes as domain 0 (state belongs to the connection, released on close) */
-    PVCTL_EVTCHN_HANDLE,         /* in: - + 3 fds (page memfd, ready eventfd, kick eventfd) */
-    PVCTL_EVTCHN_BIND,           /* in: pvctl_evtchn_bind      out: pvctl_port (dom0's)  */
-    PVCTL_EVTCHN_BIND_UNBOUND,   /* in: pvctl_domid (the guest) out: pvctl_port          */
-    PVCTL_EVTCHN_UNBIND,         /* in: pvctl_port             out: -                    */
-    PVCTL_EVTCHN_NOTIFY,         /* in: pvctl_port             out: - (synchronous send) */
-    PVCTL_EVTCHN_REMOTE,         /* in: pvctl_port             out: pvctl_evtchn_bind    */
-    PVCTL_GNT_MAP,               /* in: pvctl_gnt_map + u32 refs[] out: pvctl_gnt_mapped[] + fd */
-    PVCTL_GNT_UNMAP,             /* in: pvctl_gnt_unmap + u32 handles[] out: -           */
-    PVCTL_GNT_COPY,              /* in: pvctl_gnt_copy + segs[] + bytes out: i16 status[] + bytes */
+    PVCTL_EVTCHN_HANDLE,       /* in: - + 3 fds (page memfd, ready eventfd, kick eventfd) */
+    PVCTL_EVTCHN_BIND,         /* in: pvctl_evtchn_bind      out: pvctl_port (dom0's)  */
+    PVCTL_EVTCHN_BIND_UNBOUND, /* in: pvctl_domid (the guest) out: pvctl_port          */
+    PVCTL_EVTCHN_UNBIND,       /* in: pvctl_port             out: -                    */
+    PVCTL_EVTCHN_NOTIFY,       /* in: pvctl_port             out: - (synchronous send) */
+    PVCTL_EVTCHN_REMOTE,       /* in: pvctl_port             out: pvctl_evtchn_bind    */
+    PVCTL_GNT_MAP,             /* in: pvctl_gnt_map + u32 refs[] out: pvctl_gnt_mapped[] + fd */
+    PVCTL_GNT_UNMAP,           /* in: pvctl_gnt_unmap + u32 handles[] out: -           */
+    PVCTL_GNT_COPY,            /* in: pvctl_gnt_copy + segs[] + bytes out: i16 status[] + bytes */
+    PVCTL_DOMAIN_SET_MEMMAP,   /* in: pvctl_memmap           out: -                    */
     PVCTL_OP_MAX
 };
 
@@ -135,10 +136,30 @@ struct pvctl_map {
     uint64_t shared_info_pfn; /* hypervisor-owned shared_info frame (after RAM) */
     uint64_t special_pfn;     /* first hypervisor-owned frame */
     uint64_t nr_special;      /* number of hypervisor-owned frames */
+    uint64_t reserved_end_pfn; /* [special_pfn, reserved_end_pfn): the hypervisor's (its frames
+                                * and the grant window); a memory map must not offer it as RAM */
+};
+
+/* DOMAIN_SET_MEMMAP: the map XENMEM_memory_map gives the guest (Xen's e820 types: RAM 1,
+ * reserved 2, ...). Without one, the guest sees RAM then the reserved range. */
+#define PVCTL_E820_MAX 128
+struct pvctl_e820 {
+    uint64_t addr;
+    uint64_t size;
+    uint32_t type;
+    uint32_t pad;
+};
+
+struct pvctl_memmap {
+    uint32_t domid;
+    uint32_t nr; /* entries used, <= PVCTL_E820_MAX */
+    struct pvctl_e820 e[PVCTL_E820_MAX];
 };
 
 #define PVCTL_MODE_PV64  0 /* 64-bit long mode, CPL3, paging on (cr3 required) */
-#define PVCTL_MODE_PVH32 1 /* 32-bit flat protected mode, paging off, CPL0 */
+#define PVCTL_MODE_PVH32                                                                           \
+    1 /* 32-bit flat protected mode, paging off, CPL0; rip = the                                   \
+       * PHYS32 entry, gpr[RBX] = hvm_start_info (PVH domains) */
 
 /* Register indices in pvctl_vcpu_ctx.gpr: x86 encoding order. */
 enum { PVCTL_RAX, PVCTL_RCX, PVCTL_RDX, PVCTL_RBX, PVCTL_RSP, PVCTL_RBP, PVCTL_RSI, PVCTL_RDI,

@@ -17,6 +17,25 @@ extern shared_info_t *HYPERVISOR_shared_info;
 
 /* ---- The PV "interrupt flag": vcpu_info->evtchn_upcall_mask of the calling vCPU ---- */
 
+/*
+ * Set by the PVH start code.  A PVH vCPU receives events as an interrupt vector, which
+ * Xen raises whenever interrupts are enabled (the upcall mask plays no part), so there
+ * the interrupt flag follows the mask: masked <=> cli.  PV guests never touch IF.
+ */
+extern bool pv_pvh;
+
+static inline void pv_irq_disable(void)
+{
+    if (pv_pvh)
+        __asm__ __volatile__("cli" ::: "memory");
+}
+
+static inline void pv_irq_enable(void)
+{
+    if (pv_pvh)
+        __asm__ __volatile__("sti" ::: "memory");
+}
+
 /* Delivers pending events of the calling vCPU in place; call with events enabled. */
 void pv_events_force(void);
 
@@ -27,6 +46,7 @@ static inline unsigned long pv_events_save(void)
     if (!vi)
         return 1;
     unsigned long old = vi->evtchn_upcall_mask;
+    pv_irq_disable();
     vi->evtchn_upcall_mask = 1;
     barrier();
     return old;
@@ -39,6 +59,7 @@ static inline void pv_events_enable(void)
     barrier();
     vi->evtchn_upcall_mask = 0;
     pv_mb(); /* the unmask must be visible before we look at pending */
+    pv_irq_enable();
     if (unlikely(READ_ONCE(vi->evtchn_upcall_pending)))
         pv_events_force();
 }
@@ -92,8 +113,10 @@ void evtchn_clear(evtchn_port_t port);
 /* Events seen on ports without a handler (diagnostics). */
 extern volatile unsigned long pv_evtchn_unhandled;
 
-/* Runtime internals (setup.c / smp.c / entry.S). */
+/* Runtime internals (setup.c / smp.c / entry.S / head_pvh.S). */
 void pv_events_init_cpu(void);
 void pv_evtchn_do_upcall(void);
+#define PVH_EVENT_VECTOR 0xf3 /* the vector a PVH guest registers (HVM_PARAM_CALLBACK_IRQ) */
+void pvh_upcall(void);
 
 #endif /* PVGUEST_EVENTS_H */

@@ -61,7 +61,16 @@ int pv_map_frame(unsigned long va, unsigned long mfn, uint64_t pte_flags);
  */
 void *pv_alloc_page(void);
 
+/*
+ * Makes grant-table frame idx (machine frame mfn, from GNTTABOP_setup_table) visible at
+ * page va: PV maps it there; PVH places the frame at va's guest frame with
+ * XENMEM_add_to_physmap (the runtime's tables map RAM 1:1).  0 or -errno.
+ */
+int pv_map_gnttab_frame(void *va, unsigned int idx, unsigned long mfn);
+
 /* Runtime internal. */
 void pv_mm_init(unsigned long boot_rsp);
+/* PVH: spare pages are [pool_start, pool_limit); the 1:1 mapping ends at map_end. */
+void pv_mm_init_pvh(unsigned long pool_start, unsigned long pool_limit, unsigned long map_end);
 
 #endif /* PVGUEST_MM_H */

@@ -11,6 +11,10 @@ extern start_info_t *pv_start_info;
 /* The guest command line (start_info.cmd_line, always NUL-terminated). */
 const char *pv_cmdline(void);
 
+/* Runtime internal: the boot after the start code set pv_start_info, mapped shared_info
+ * (HYPERVISOR_shared_info) and set up memory; runs main() and never returns. */
+PV_NORETURN void pv_runtime_main(void);
+
 /*
  * The guest's entry point, called on vCPU 0 once the runtime is up (shared_info mapped,
  * callbacks registered, VIRQ_TIMER bound, events enabled).  Returning 0 powers the
