@@ -230,7 +230,6 @@ void blk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void blk_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A guest-caused message for vbd v, at most a few per second per vbd (the rest counted). */
 void blk_vlog(struct vbd *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-uint64_t blk_now_ms(void);
 
 /* xenbus.c */
 int xb_connect(void);        /* connects to xenstored, sets watches, scans */

@@ -76,11 +76,6 @@ static const char help_text[] =
 
 /* ---- logging ------------------------------------------------------------------------------- */
 
-uint64_t blk_now_ms(void)
-{
-    return dom0_now_ms();
-}
-
 static void vlog(const char *fmt, va_list ap)
 {
     dom0_vlog("blkback", fmt, ap);
@@ -116,7 +111,7 @@ static __thread struct {
 
 void blk_vlog(struct vbd *v, const char *fmt, ...)
 {
-    uint64_t sec = blk_now_ms() / 1000;
+    uint64_t sec = dom0_now_ms() / 1000;
     char msg[320];
     va_list ap;
 
@@ -355,7 +350,7 @@ static void loop(void)
     struct epoll_event ev[16];
 
     while (!B.quit) {
-        uint64_t now = blk_now_ms();
+        uint64_t now = dom0_now_ms();
         int timeout = B.xs ? -1 : (int)(B.next_xs_try_ms > now ? B.next_xs_try_ms - now : 0);
         int n = epoll_wait(B.epfd, ev, 16, timeout);
 
@@ -365,7 +360,7 @@ static void loop(void)
         }
         for (int i = 0; i < n; i++)
             dispatch(&ev[i]);
-        if (!B.xs && blk_now_ms() >= B.next_xs_try_ms && xb_connect() == 0)
+        if (!B.xs && dom0_now_ms() >= B.next_xs_try_ms && xb_connect() == 0)
             blk_log("connected to xenstored");
         xb_events();
     }

@@ -175,23 +175,22 @@ int blk_req_indirect(struct blk_req *r, const struct blkif_request_segment *segs
     return check_segs(r, lim, why);
 }
 
+/* Builds a response of type rsp_t in private memory (padding zeroed), then copies it out. */
+#define ENCODE_RSP(rsp_t, slot, id_, op_, status_)                                                 \
+    do {                                                                                           \
+        rsp_t rsp;                                                                                 \
+                                                                                                   \
+        memset(&rsp, 0, sizeof(rsp));                                                              \
+        rsp.id = (id_);                                                                            \
+        rsp.operation = (op_);                                                                     \
+        rsp.status = (status_);                                                                    \
+        memcpy((slot), &rsp, sizeof(rsp));                                                         \
+    } while (0)
+
 void blk_rsp_encode(enum blk_proto p, void *slot, uint64_t id, uint8_t op, int16_t status)
 {
-    if (p == BLK_PROTO_32) {
-        struct blkif_x86_32_response rsp;
-
-        memset(&rsp, 0, sizeof(rsp));
-        rsp.id = id;
-        rsp.operation = op;
-        rsp.status = status;
-        memcpy(slot, &rsp, sizeof(rsp));
-    } else {
-        struct blkif_x86_64_response rsp;
-
-        memset(&rsp, 0, sizeof(rsp));
-        rsp.id = id;
-        rsp.operation = op;
-        rsp.status = status;
-        memcpy(slot, &rsp, sizeof(rsp));
-    }
+    if (p == BLK_PROTO_32)
+        ENCODE_RSP(struct blkif_x86_32_response, slot, id, op, status);
+    else
+        ENCODE_RSP(struct blkif_x86_64_response, slot, id, op, status);
 }

@@ -146,35 +146,46 @@ static int copy_segs(struct conn *c, const struct blk_req *r, uint8_t *buf, bool
 /* ---- preparing a request ----------------------------------------------------------------------
  */
 
+/* Bytes of indirect page i that hold segments, for a request of nseg segments. */
+static size_t indir_part(unsigned nseg, unsigned i)
+{
+    size_t left = nseg * sizeof(struct blkif_request_segment) - (size_t)i * BLK_PAGE;
+
+    return left < BLK_PAGE ? left : BLK_PAGE;
+}
+
+/* Grant copy of the indirect pages into c->segs (no persistent mapping available). */
+static int copy_indirect(struct conn *c, const struct blk_req *r)
+{
+    struct pvgnttab_copy_seg cs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+    int rc;
+
+    for (unsigned i = 0; i < r->nindir; i++)
+        cs[i] = (struct pvgnttab_copy_seg){.domid = c->p.domid,
+                                           .ref = r->indir[i],
+                                           .len = (uint16_t)indir_part(r->nseg, i),
+                                           .buf = (uint8_t *)c->segs + i * BLK_PAGE};
+    rc = pvgnttab_copy(c->g, r->nindir, cs);
+    for (unsigned i = 0; rc == 0 && i < r->nindir; i++)
+        if (cs[i].status != GNTST_okay)
+            rc = -EIO;
+    return rc;
+}
+
+/* Copies the segments of an INDIRECT request out of its pages (once) and checks them. */
 static int read_indirect(struct conn *c, struct blk_req *r, const char **why)
 {
     void *pages[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
     uint32_t bad;
     int gntst = 0, rc = -ENOSPC;
-    size_t bytes = r->nseg * sizeof(c->segs[0]);
 
     if (c->pgc)
         rc = pgc_get(c->pgc, r->nindir, r->indir, false, pages, &bad, &gntst);
-    if (rc == 0) {
-        for (unsigned i = 0; i < r->nindir; i++) {
-            size_t part = bytes - i * BLK_PAGE < BLK_PAGE ? bytes - i * BLK_PAGE : BLK_PAGE;
-            memcpy((uint8_t *)c->segs + i * BLK_PAGE, pages[i], part);
-        }
-    } else if (rc == -ENOSPC || rc == -EACCES) {
-        struct pvgnttab_copy_seg cs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
-
-        for (unsigned i = 0; i < r->nindir; i++) {
-            size_t part = bytes - i * BLK_PAGE < BLK_PAGE ? bytes - i * BLK_PAGE : BLK_PAGE;
-            cs[i] = (struct pvgnttab_copy_seg){.domid = c->p.domid,
-                                               .ref = r->indir[i],
-                                               .len = (uint16_t)part,
-                                               .buf = (uint8_t *)c->segs + i * BLK_PAGE};
-        }
-        rc = pvgnttab_copy(c->g, r->nindir, cs);
-        for (unsigned i = 0; rc == 0 && i < r->nindir; i++)
-            if (cs[i].status != GNTST_okay)
-                rc = -EIO;
-    }
+    if (rc == 0)
+        for (unsigned i = 0; i < r->nindir; i++)
+            memcpy((uint8_t *)c->segs + i * BLK_PAGE, pages[i], indir_part(r->nseg, i));
+    else if (rc == -ENOSPC || rc == -EACCES)
+        rc = copy_indirect(c, r);
     if (rc < 0) {
         *why = "indirect page not granted to domain 0";
         return BLKIF_RSP_ERROR;
@@ -299,7 +310,7 @@ static void take_request(struct conn *c)
     __atomic_signal_fence(__ATOMIC_SEQ_CST); /* the copy is all we look at from here */
     c->req_cons++;
     rc = blk_req_decode(c->p.proto, copy, &c->lim, &s->req, &why);
-    if (s->req.op < 7)
+    if (s->req.op < sizeof(c->v->st.reqs) / sizeof(c->v->st.reqs[0]))
         atomic_fetch_add(&c->v->st.reqs[s->req.op], 1);
     if (rc == 0 && s->req.nindir)
         rc = read_indirect(c, &s->req, &why);

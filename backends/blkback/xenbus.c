@@ -8,6 +8,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <pvisor/daemon.h>
 #include <pvisor/pvctl.h>
 #include <pvisor/xs.h>
 
@@ -240,10 +241,8 @@ static void connect(struct vbd *v)
     char msg[320] = "";
     int rc = read_ring(v, &p, msg, sizeof(msg));
 
-    if (rc == 0) {
-        publish(v); /* the image may have grown while we waited */
+    if (rc == 0)
         rc = conn_start(v, &p, &v->conn, msg, sizeof(msg));
-    }
     if (rc < 0) {
         snprintf(v->why, sizeof(v->why), "%s", msg);
         blk_log("vbd %u/%u: cannot connect: %s", v->domid, v->devid, msg);
@@ -271,13 +270,12 @@ static void go_closed(struct vbd *v, int bstate)
 static void restart_handshake(struct vbd *v)
 {
     disconnect(v);
-    v->broken = false;
-    publish(v);
+    v->broken = false; /* the features published at InitWait still stand */
     set_state(v, XenbusStateInitWait);
     v->phase = VBD_INITWAIT;
 }
 
-static void on_frontend(struct vbd *v, int fstate, int bstate)
+static void on_frontend(struct vbd *v, int fstate, int bstate, int online)
 {
     switch (fstate) {
     case XenbusStateInitialised:
@@ -295,7 +293,7 @@ static void on_frontend(struct vbd *v, int fstate, int bstate)
         go_closed(v, bstate);
         break;
     case XenbusStateInitialising: /* the frontend starts over (a new driver instance) */
-        if ((v->phase == VBD_CLOSED || v->conn) && rd_num(v->be, "online", 1) != 0)
+        if ((v->phase == VBD_CLOSED || v->conn) && online != 0)
             restart_handshake(v);
         break;
     case -1: /* the frontend's directory is gone (domain dying) */
@@ -316,11 +314,12 @@ static void vbd_update(struct vbd *v)
         vbd_free(v);
         return;
     }
-    if (v->phase == VBD_NEW)
+    if (v->phase == VBD_NEW) {
         vbd_init(v, bstate);
+        bstate = XenbusStateInitWait; /* what vbd_init() wrote, unless it failed */
+    }
     if (v->phase == VBD_FAILED)
         return;
-    bstate = (int)rd_num(v->be, "state", -1);
     fstate = (int)rd_num(v->fe, "state", -1);
     online = (int)rd_num(v->be, "online", 1);
     if (fstate != XenbusStateConnected)
@@ -330,7 +329,7 @@ static void vbd_update(struct vbd *v)
             go_closed(v, bstate);
         return;
     }
-    on_frontend(v, fstate, bstate);
+    on_frontend(v, fstate, bstate, online);
 }
 
 /* ---- discovery
@@ -461,7 +460,7 @@ void xb_lost(void)
     B.xs = NULL;
     for (struct vbd *v = B.vbds; v; v = v->next)
         v->fe_watched = false;
-    B.next_xs_try_ms = blk_now_ms() + 1000;
+    B.next_xs_try_ms = dom0_now_ms() + 1000;
 }
 
 int xb_connect(void)
@@ -469,7 +468,7 @@ int xb_connect(void)
     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = 1};
     int fd;
 
-    B.next_xs_try_ms = blk_now_ms() + 1000;
+    B.next_xs_try_ms = dom0_now_ms() + 1000;
     B.xs = xs_open(0);
     if (!B.xs)
         return -errno;

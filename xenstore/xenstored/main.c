@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <pvisor/daemon.h>
+
 #include "conn.h"
 #include "domain.h"
 #include "log.h"
@@ -234,17 +236,11 @@ static void on_signal(struct loop_handler *h, uint32_t ev)
 
 static void setup_signals(struct sigh *s)
 {
-    sigset_t set;
-
-    signal(SIGPIPE, SIG_IGN);
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGHUP);
-    sigprocmask(SIG_BLOCK, &set, NULL);
-    s->fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    s->fd = dom0_signal_fd();
     s->h.fn = on_signal;
-    if (s->fd < 0 || loop_add(s->fd, EPOLLIN, &s->h) < 0)
+    if (s->fd < 0)
+        die("signalfd: %s", strerror(-s->fd));
+    if (loop_add(s->fd, EPOLLIN, &s->h) < 0)
         die("signalfd: %s", strerror(errno));
 }
 
