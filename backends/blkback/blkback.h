@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include <pvisor/backend.h>
 #include <xen/io/blkif.h>
 
 /*
@@ -166,80 +167,30 @@ int conn_start(struct vbd *v, const struct conn_params *p, struct conn **out, ch
 /* Stops the worker after in-flight I/O completed, unmaps everything, frees c. */
 void conn_stop(struct conn *c);
 
-/* ---- persistent grants (grants.c) ------------------------------------------------------- */
-
-struct pvgnttab;
-struct pgrant_cache;
-/* A cache of grant mappings kept for the life of a connection; at most max pages. */
-int pgc_open(struct pvgnttab *g, uint32_t domid, unsigned max, struct blk_stats *st,
-             struct pgrant_cache **out);
-void pgc_close(struct pgrant_cache *c); /* unmaps everything */
-/*
- * Finds (mapping what is missing, in one batch) the pages of n grant refs; writable
- * asks for PROT_WRITE. 0 with pages[i] set; -ENOSPC when the cache is full (use grant
- * copy instead); -EACCES when a cached mapping is read-only but writable was asked; -EIO
- * when pvisord refused a ref (*bad = that ref, *gntst its GNTST_ code); other -errno.
- */
-int pgc_get(struct pgrant_cache *c, unsigned n, const uint32_t *refs, bool writable, void **pages,
-            uint32_t *bad, int *gntst);
-
 /* ---- the vbd (xenbus.c, main thread) ------------------------------------------------------ */
 
-enum vbd_phase { VBD_NEW, VBD_FAILED, VBD_INITWAIT, VBD_CONNECTED, VBD_CLOSED };
-
 struct vbd {
-    uint32_t domid, devid;
-    char be[128], fe[128];
-    enum vbd_phase phase;
-    bool stale; /* found connected by a previous blkback: wait for a new handshake */
-    bool fe_watched;
-    bool broken; /* the frontend broke the protocol: no reconnect until it closes */
-    atomic_bool worker_failed;
-    char why[160]; /* the last problem, for the log and stats */
+    struct be_dev d; /* first: the core's device */
     struct blk_image img;
     struct conn *conn;
     struct blk_stats st;
-    struct vbd *next;
 };
-
-/* Called from a worker: its frontend broke the protocol; wakes the main thread. */
-void vbd_worker_failed(struct vbd *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- the process (main.c) ------------------------------------------------------------------ */
 
 struct blk_opts {
-    const char *rundir;
-    bool foreground, verbose, no_uring, no_direct, no_persistent;
+    bool no_uring, no_direct, no_persistent;
     unsigned max_ring_order;
     unsigned max_indirect;
     unsigned max_pgrants; /* per vbd */
 };
 
 struct blkback {
+    struct backend core;
     struct blk_opts o;
-    struct xs_handle *xs;
-    int epfd, wake_fd, sig_fd, listen_fd;
-    struct vbd *vbds;
-    uint64_t next_xs_try_ms;
-    volatile bool quit;
 };
 
 extern struct blkback B;
-
-void blk_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void blk_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* A guest-caused message for vbd v, at most a few per second per vbd (the rest counted). */
-void blk_vlog(struct vbd *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* xenbus.c */
-int xb_connect(void);        /* connects to xenstored, sets watches, scans */
-void xb_lost(void);          /* xenstored went away */
-void xb_events(void);        /* handles queued watch events */
-void xb_worker_wakeup(void); /* a worker failed: stop its connection */
-void xb_release_all(void);   /* at exit: stop workers, close images */
-
-/* ctlsock.c */
-int ctl_listen(void);
-void ctl_accept(void);
+extern const struct be_ops vbd_ops; /* xenbus.c */
 
 #endif

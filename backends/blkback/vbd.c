@@ -121,8 +121,8 @@ static int copy_segs(struct conn *c, const struct blk_req *r, uint8_t *buf, bool
                 return rc;
             for (unsigned j = 0; j < n; j++)
                 if (cs[j].status != GNTST_okay) {
-                    blk_vlog(c->v, "grant copy of ref %u: %s", cs[j].ref,
-                             pvgnttab_strstatus(cs[j].status));
+                    be_dlog(&c->v->d, "grant copy of ref %u: %s", cs[j].ref,
+                            pvgnttab_strstatus(cs[j].status));
                     return -EIO;
                 }
             n = bytes = 0;
@@ -225,8 +225,8 @@ static int map_data(struct conn *c, struct slot *s, const char **why)
         return (int)r->nseg;
     }
     if (rc != -ENOSPC && rc != -EACCES) {
-        blk_vlog(c->v, "cannot map grant ref %u: %s", bad,
-                 rc == -EIO ? pvgnttab_strstatus(gntst) : strerror(-rc));
+        be_dlog(&c->v->d, "cannot map grant ref %u: %s", bad,
+                rc == -EIO ? pvgnttab_strstatus(gntst) : strerror(-rc));
         *why = "data page not granted to domain 0";
         return BLKIF_RSP_ERROR;
     }
@@ -318,9 +318,9 @@ static void take_request(struct conn *c)
         rc = queue_io(c, s, &why);
     if (rc < 0) {
         atomic_fetch_add(&c->v->st.bad_requests, 1);
-        blk_vlog(c->v, "request id %llu op %u sector %llu refused: %s",
-                 (unsigned long long)s->req.id, s->req.op, (unsigned long long)s->req.sector,
-                 why ? why : "cannot start its I/O");
+        be_dlog(&c->v->d, "request id %llu op %u sector %llu refused: %s",
+                (unsigned long long)s->req.id, s->req.op, (unsigned long long)s->req.sector,
+                why ? why : "cannot start its I/O");
         s->status = (int16_t)rc;
         finish(c, s);
     }
@@ -337,9 +337,9 @@ static void io_done(void *arg, uint64_t tag, int64_t res)
 
     if (res < 0 || (data && res != (int64_t)s->expect)) {
         if (s->status == BLKIF_RSP_OKAY)
-            blk_vlog(c->v, "I/O error at sector %llu (op %u): %s",
-                     (unsigned long long)s->req.sector, s->req.io_op,
-                     res < 0 ? strerror((int)-res) : "short transfer");
+            be_dlog(&c->v->d, "I/O error at sector %llu (op %u): %s",
+                    (unsigned long long)s->req.sector, s->req.io_op,
+                    res < 0 ? strerror((int)-res) : "short transfer");
         s->status = BLKIF_RSP_ERROR;
     }
     if (--s->pending)
@@ -356,10 +356,10 @@ static bool take_requests(struct conn *c)
     uint32_t prod = __atomic_load_n(&hdr(c)->req_prod, __ATOMIC_ACQUIRE);
 
     if ((uint32_t)(prod - c->rsp_prod_pvt) > c->nr_ents) {
-        vbd_worker_failed(c->v,
-                          "ring overrun: req_prod %u is more than %u past rsp_prod %u; "
-                          "disconnecting this frontend",
-                          prod, c->nr_ents, c->rsp_prod_pvt);
+        be_dev_failed(&c->v->d,
+                      "ring overrun: req_prod %u is more than %u past rsp_prod %u; "
+                      "disconnecting this frontend",
+                      prod, c->nr_ents, c->rsp_prod_pvt);
         c->dead = true;
         return false;
     }
@@ -485,8 +485,8 @@ static int setup(struct conn *c, char *msg, size_t len)
                                  .readonly = img->readonly,
                                  .discard = img->discard,
                                  .max_indirect = (uint16_t)B.o.max_indirect};
-    if ((rc = pvgnttab_open(B.o.rundir, &c->g)) < 0 ||
-        (rc = pvevtchn_open(B.o.rundir, &c->evt)) < 0)
+    if ((rc = pvgnttab_open(B.core.rundir, &c->g)) < 0 ||
+        (rc = pvevtchn_open(B.core.rundir, &c->evt)) < 0)
         return snprintf(msg, len, "cannot reach pvisord: %s", strerror(-rc)), rc;
     if ((rc = map_ring(c, msg, len)) < 0)
         return rc;
@@ -495,7 +495,7 @@ static int setup(struct conn *c, char *msg, size_t len)
                rc;
     if ((rc = alloc_slots(c)) < 0 ||
         (c->p.persistent &&
-         (rc = pgc_open(c->g, c->p.domid, B.o.max_pgrants, &c->v->st, &c->pgc)) < 0) ||
+         (rc = pgc_open(c->g, c->p.domid, B.o.max_pgrants, &c->v->st.pgrants, &c->pgc)) < 0) ||
         (rc = bio_open(c->nr_ents * 2, !B.o.no_uring, &c->io)) < 0)
         return snprintf(msg, len, "out of memory: %s", strerror(-rc)), rc;
     c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -520,11 +520,11 @@ int conn_start(struct vbd *v, const struct conn_params *p, struct conn **out, ch
         conn_free(c);
         return rc;
     }
-    blk_debug("vbd %u/%u: connected: %u ring page(s), %u slots, %s layout, %s, %s I/O%s", v->domid,
-              v->devid, 1u << p->ring_order, c->nr_ents,
-              p->proto == BLK_PROTO_32 ? "32-bit" : "64-bit",
-              c->pgc ? "persistent grants" : "grant copy",
-              bio_is_uring(c->io) ? "io_uring" : "sync", v->img.fd_direct >= 0 ? ", O_DIRECT" : "");
+    be_debug(&B.core, "vbd %u/%u: connected: %u ring page(s), %u slots, %s layout, %s, %s I/O%s",
+             v->d.domid, v->d.devid, 1u << p->ring_order, c->nr_ents,
+             p->proto == BLK_PROTO_32 ? "32-bit" : "64-bit",
+             c->pgc ? "persistent grants" : "grant copy", bio_is_uring(c->io) ? "io_uring" : "sync",
+             v->img.fd_direct >= 0 ? ", O_DIRECT" : "");
     atomic_fetch_add(&v->st.connects, 1);
     *out = c;
     return 0;
@@ -537,7 +537,8 @@ void conn_stop(struct conn *c)
     if (!c)
         return;
     if (write(c->stop_fd, &one, sizeof(one)) != sizeof(one))
-        blk_log("vbd %u/%u: cannot wake its worker: %s", c->v->domid, c->v->devid, strerror(errno));
+        be_log(&B.core, "vbd %u/%u: cannot wake its worker: %s", c->v->d.domid, c->v->d.devid,
+               strerror(errno));
     pthread_join(c->thr, NULL);
     conn_free(c);
 }

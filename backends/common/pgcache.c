@@ -1,4 +1,4 @@
-/* grants.c: persistent grant mappings of one connection: a hash of grant ref -> mapped page,
+/* pgcache.c: persistent grant mappings of one connection: a hash of grant ref -> mapped page,
  * batch-mapped. */
 #include <errno.h>
 #include <stdlib.h>
@@ -6,8 +6,11 @@
 #include <sys/mman.h>
 
 #include <pvisor/gnttab.h>
+#include <xen/grant_table.h>
 
-#include "blkback.h"
+#include <pvisor/backend.h>
+
+#define PAGE_BYTES 4096u
 
 struct pg_entry {
     uint32_t ref;
@@ -27,10 +30,10 @@ struct pgrant_cache {
     unsigned max, count, nbuckets;
     struct pg_entry *tab; /* open addressing, nbuckets = 2 * max rounded up to a power of 2 */
     struct pg_range *ranges;
-    struct blk_stats *st;
+    atomic_ullong *mapped;
 };
 
-int pgc_open(struct pvgnttab *g, uint32_t domid, unsigned max, struct blk_stats *st,
+int pgc_open(struct pvgnttab *g, uint32_t domid, unsigned max, atomic_ullong *mapped,
              struct pgrant_cache **out)
 {
     struct pgrant_cache *c = calloc(1, sizeof(*c));
@@ -49,7 +52,7 @@ int pgc_open(struct pvgnttab *g, uint32_t domid, unsigned max, struct blk_stats 
     c->domid = domid;
     c->max = max;
     c->nbuckets = nb;
-    c->st = st;
+    c->mapped = mapped;
     *out = c;
     return 0;
 }
@@ -65,7 +68,7 @@ void pgc_close(struct pgrant_cache *c)
         pvgnttab_unmap(c->g, r->addr, r->count);
         free(r);
     }
-    atomic_fetch_sub(&c->st->pgrants, c->count);
+    atomic_fetch_sub(c->mapped, c->count);
     free(c->tab);
     free(c);
 }
@@ -83,7 +86,7 @@ static struct pg_entry *slot_of(struct pgrant_cache *c, uint32_t ref)
 static int map_missing(struct pgrant_cache *c, unsigned n, const uint32_t *miss, bool writable,
                        uint32_t *bad, int *gntst)
 {
-    int16_t status[BLK_MAX_SEGS + BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+    int16_t status[PGC_MAX_BATCH];
     struct pg_range *r = malloc(sizeof(*r));
     int err = 0;
     void *addr;
@@ -107,17 +110,17 @@ static int map_missing(struct pgrant_cache *c, unsigned n, const uint32_t *miss,
     for (unsigned i = 0; i < n; i++) {
         struct pg_entry *e = slot_of(c, miss[i]);
 
-        *e = (struct pg_entry){miss[i], true, writable, (char *)addr + (size_t)i * BLK_PAGE};
+        *e = (struct pg_entry){miss[i], true, writable, (char *)addr + (size_t)i * PAGE_BYTES};
     }
     c->count += n;
-    atomic_fetch_add(&c->st->pgrants, n);
+    atomic_fetch_add(c->mapped, n);
     return 0;
 }
 
 int pgc_get(struct pgrant_cache *c, unsigned n, const uint32_t *refs, bool writable, void **pages,
             uint32_t *bad, int *gntst)
 {
-    uint32_t miss[BLK_MAX_SEGS + BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+    uint32_t miss[PGC_MAX_BATCH];
     unsigned nmiss = 0;
     int rc;
 
