@@ -17,3 +17,6 @@ $(eval $(call host-prog,blkback,$(BLKBACK_SRCS),$(PVBACK_LIBS),-luring))
 
 # Request decoding and the I/O engines, without pvisord.
 $(eval $(call unit-test,test-blkback,tests/unit/test_blkback.c backends/blkback/ring.c backends/blkback/io.c,,-luring))
+
+NETBACK_SRCS := $(addprefix backends/netback/,main.c xenbus.c data.c tx.c switch.c tap.c)
+$(eval $(call host-prog,netback,$(NETBACK_SRCS),$(PVBACK_LIBS),-lmnl))

@@ -21,11 +21,9 @@
 #define READY_TIMEOUT_MS 10000
 #define STOP_TIMEOUT_MS  10000
 #define KILL_TIMEOUT_MS  3000
-#define SETTLE_MS        300 /* a daemon without a readiness check must survive this long */
 
 static int ready_ping(const struct launch_ctx *x, const struct daemon *d, pid_t pid);
 static int ready_socket(const struct launch_ctx *x, const struct daemon *d, pid_t pid);
-static int ready_alive(const struct launch_ctx *x, const struct daemon *d, pid_t pid);
 
 const struct daemon launch_daemons[] = {
     {.name = "pvisord",
@@ -45,7 +43,10 @@ const struct daemon launch_daemons[] = {
      .args = {"--rundir", "%R", "--foreground"},
      .socket = "blkback.sock",
      .ready = ready_socket},
-    {.name = "netback", .args = {"--rundir", "%R", "--foreground"}, .ready = ready_alive},
+    {.name = "netback",
+     .args = {"--rundir", "%R", "--foreground"},
+     .socket = "netback.sock",
+     .ready = ready_socket},
 };
 const unsigned launch_ndaemons = sizeof(launch_daemons) / sizeof(launch_daemons[0]);
 
@@ -114,18 +115,6 @@ static int ready_socket(const struct launch_ctx *x, const struct daemon *d, pid_
     path_in(x, d->socket, path, sizeof(path));
     rc = connect_unix(path);
     return rc == -ENOENT || rc == -ECONNREFUSED ? -EAGAIN : rc;
-}
-
-static int ready_alive(const struct launch_ctx *x, const struct daemon *d, pid_t pid)
-{
-    static uint64_t since;
-    static pid_t seen;
-
-    if (seen != pid) {
-        seen = pid;
-        since = now_ms();
-    }
-    return now_ms() - since >= SETTLE_MS ? 0 : -EAGAIN;
 }
 
 /* ---- pid files ------------------------------------------------------------------------ */
