@@ -20,3 +20,7 @@ $(eval $(call unit-test,test-blkback,tests/unit/test_blkback.c backends/blkback/
 
 NETBACK_SRCS := $(addprefix backends/netback/,main.c xenbus.c data.c tx.c switch.c tap.c)
 $(eval $(call host-prog,netback,$(NETBACK_SRCS),$(PVBACK_LIBS),-lmnl))
+
+# tx parsing and the switch, without pvisord.
+$(eval $(call unit-test,test-netback,tests/unit/test_netback.c backends/netback/tx.c \
+    backends/netback/switch.c,$(BUILD)/lib/libpvctl.a,))
