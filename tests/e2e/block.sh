@@ -35,28 +35,8 @@ disk = [ $disks ]
 EOF
     echo "$f"
 }
-out_of() { cat "$PVISOR_RUNDIR/console/$1.log" 2>/dev/null; }
-has() { out_of "$1" | grep -qE "$2"; }
-gone() { ! xl list 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
-# run_guest NAME SECONDS: waits for NAME to power off; FAIL if it does not.
-run_guest() {
-    if ! wait_for "$2" gone "$1"; then
-        fail "$1: powered off within $2 s" "$(out_of "$1" | tail -3 | tr '\n' ' ')"
-        xl destroy "$1" >/dev/null 2>&1
-        return 1
-    fi
-}
-stats() { # blkback's counters: one line per vbd
-    python3 -c 'import socket,sys
-s=socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); s.sendall(b"stats\n")
-d=b""
-while not d.endswith(b"end\n"):
-    c=s.recv(4096)
-    if not c: break
-    d+=c
-sys.stdout.write(d.decode())' "$PVISOR_RUNDIR/blkback.sock"
-}
-blkback_alive() { kill -0 "$(cat "$PVISOR_RUNDIR/blkback.pid" 2>/dev/null)" 2>/dev/null; }
+stats() { ctl_stats blkback; } # blkback's counters: one line per vbd
+blkback_alive() { daemon_alive blkback; }
 
 if ! blkback_alive; then
     fail "block: blkback runs after pvisor start" "$(tail -3 "$PVISOR_RUNDIR/start.out")"

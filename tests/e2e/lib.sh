@@ -64,3 +64,29 @@ wait_for() {
 
 # domid_of NAME: prints the domain id from `xl list`.
 domid_of() { xl list 2>/dev/null | awk -v n="$1" '$1 == n { print $2 }'; }
+
+# Guests: console output (xenconsoled's log), a pattern in it, gone from `xl list`.
+out_of() { cat "$PVISOR_RUNDIR/console/$1.log" 2>/dev/null; }
+has() { out_of "$1" | grep -qE "$2"; }
+gone() { ! xl list 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
+# run_guest NAME SECONDS: waits for NAME to power off; FAIL (and destroy it) if it does not.
+run_guest() {
+    if ! wait_for "$2" gone "$1"; then
+        fail "$1: powered off within $2 s" "$(out_of "$1" | tail -3 | tr '\n' ' ')"
+        xl destroy "$1" >/dev/null 2>&1
+        return 1
+    fi
+}
+# ctl_stats DAEMON: a backend's control-socket "stats" answer (one line per device, "end").
+ctl_stats() {
+    python3 -c 'import socket,sys
+s=socket.socket(socket.AF_UNIX); s.settimeout(5); s.connect(sys.argv[1]); s.sendall(b"stats\n")
+d=b""
+while not d.endswith(b"end\n"):
+    c=s.recv(4096)
+    if not c: break
+    d+=c
+sys.stdout.write(d.decode())' "$PVISOR_RUNDIR/$1.sock"
+}
+# daemon_alive NAME: its pid file names a live process.
+daemon_alive() { kill -0 "$(cat "$PVISOR_RUNDIR/$1.pid" 2>/dev/null)" 2>/dev/null; }

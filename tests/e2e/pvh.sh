@@ -15,7 +15,6 @@ cfg() {
       echo 'memory = 32'; echo 'vcpus = 1'; echo 'on_poweroff = "destroy"'
       echo 'on_crash = "destroy"'; for l in "$@"; do echo "$l"; done; } > "$W/$name.cfg"
 }
-gone() { ! xl list 2>/dev/null | grep -q "^$1 "; }
 
 # ---- our own guests built for PVH --------------------------------------------------------
 if [ -x "$GUESTS/hello-pvh" ]; then
