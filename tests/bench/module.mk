@@ -18,3 +18,4 @@ $(eval $(call bench-prog,dom0bench,tests/bench/dom0bench.c,$(BUILD)/lib/libpvxs.
 $(eval $(call bench-prog,lifebench,tests/bench/lifebench.c,,))
 $(eval $(call bench-prog,report,tests/bench/report.c,,-lm))
 $(eval $(call bench-prog,hostio,tests/bench/hostio.c,,-luring))
+$(eval $(call bench-prog,hostnet,tests/bench/hostnet.c,,))
