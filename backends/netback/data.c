@@ -307,8 +307,9 @@ static void tx_round(struct port *p)
             p->tx_due = true; /* more next round, after the other vifs */
             break;
         }
-        /* Ask for an event at the next request, then look once more (no lost wake-up). */
-        __atomic_store_n(&s->req_event, p->tx_cons + 1, __ATOMIC_RELAXED);
+        /* Ask for an event at the next request beyond what we saw (a packet may be
+         * incomplete), then look once more (no lost wake-up). */
+        __atomic_store_n(&s->req_event, prod + 1, __ATOMIC_RELAXED);
         __atomic_thread_fence(__ATOMIC_SEQ_CST);
         if (__atomic_load_n(&s->req_prod, __ATOMIC_ACQUIRE) == prod)
             break;

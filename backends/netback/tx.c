@@ -40,10 +40,10 @@ static enum nb_tx_verdict take_extras(struct parse *ps)
     while (more) {
         struct netif_extra_info x;
 
-        if (ps->i >= ps->avail)
-            return NB_TX_INCOMPLETE;
         if (ps->p->nslots >= NB_TX_SLOTS_FATAL)
             return ps->why = "a packet spans too many slots", NB_TX_FATAL;
+        if (ps->i >= ps->avail)
+            return NB_TX_INCOMPLETE;
         memcpy(&x, &ps->slots[ps->i], sizeof(x));
         owe(ps, 0, true);
         more = x.flags & XEN_NETIF_EXTRA_FLAG_MORE;
@@ -92,10 +92,10 @@ enum nb_tx_verdict nb_tx_parse(const struct netif_tx_request *slots, unsigned av
     while (more) {
         const struct netif_tx_request *r;
 
-        if (ps.i >= avail)
-            return NB_TX_INCOMPLETE;
         if (p->nslots >= NB_TX_SLOTS_FATAL)
             return *why = "a packet spans too many slots", NB_TX_FATAL;
+        if (ps.i >= avail)
+            return NB_TX_INCOMPLETE;
         r = &slots[ps.i];
         owe(&ps, r->id, false);
         rest += r->size;

@@ -142,6 +142,7 @@ START_TEST(slot_limits)
     for (unsigned i = 0; i < NB_TX_SLOTS_FATAL + 4; i++)
         s[i] = rq(i, 0, NETTXF_more_data, (uint16_t)i, 20);
     ck_assert_int_eq(nb_tx_parse(s, NB_TX_SLOTS_FATAL + 4, 9000, &p, &why), NB_TX_FATAL);
+    ck_assert_int_eq(nb_tx_parse(s, NB_TX_SLOTS_FATAL, 9000, &p, &why), NB_TX_FATAL);
     ck_assert_int_eq(nb_tx_parse(s, 10, 9000, &p, &why), NB_TX_INCOMPLETE);
 }
 END_TEST
