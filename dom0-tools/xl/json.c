@@ -172,6 +172,35 @@ static void json_disks(struct xl_json *j, const struct xlcfg *cfg)
     xj_end_array(j);
 }
 
+/* libxl_device_nic's fields that pvisor has, plus its vif type ("vif" or "tap"). */
+static void json_nics(struct xl_json *j, const struct xlcfg *cfg)
+{
+    char mac[18];
+
+    xj_key(j, "nics");
+    xj_array(j);
+    for (size_t i = 0; i < cfg->nvifs; i++) {
+        const struct xl_vif *v = &cfg->vifs[i];
+
+        xj_map(j);
+        xj_ku64(j, "devid", v->devid);
+        xj_ku64(j, "mtu", v->mtu);
+        if (v->mac_given) {
+            xl_mac_format(v->mac, mac);
+            xj_kstr(j, "mac", mac);
+        }
+        if (v->ip[0])
+            xj_kstr(j, "ip", v->ip);
+        xj_kstr(j, "bridge", v->bridge);
+        if (v->vifname[0])
+            xj_kstr(j, "ifname", v->vifname);
+        xj_kstr(j, "nictype", "vif");
+        xj_kstr(j, "type", xl_vif_type_name(v->type));
+        xj_end_map(j);
+    }
+    xj_end_array(j);
+}
+
 void xl_json_config(struct xl_json *j, const struct xlcfg *cfg, const struct pvctl_dominfo *info)
 {
     xj_map(j);
@@ -179,6 +208,8 @@ void xl_json_config(struct xl_json *j, const struct xlcfg *cfg, const struct pvc
     json_b_info(j, cfg, info);
     if (cfg && cfg->ndisks)
         json_disks(j, cfg);
+    if (cfg && cfg->nvifs)
+        json_nics(j, cfg);
     if (cfg) {
         xj_kstr(j, "on_poweroff", xlcfg_action_name(cfg->on_poweroff));
         xj_kstr(j, "on_reboot", xlcfg_action_name(cfg->on_reboot));

@@ -106,6 +106,38 @@ static const struct xl_cmd commands[] = {
      "xenbus state: 1 Initialising, 2 InitWait, 3 Initialised, 4 Connected, 5 Closing,\n"
      "6 Closed), evt-ch and ring-ref (what the frontend published; -1 when not yet) and\n"
      "BE-path (the backend's xenstore directory).\n"},
+    {"network-attach", xl_cmd_network_attach, "DOMAIN [VIFSPEC...]",
+     "attach a network interface (vif) to a running domain",
+     "Adds a vif to DOMAIN while it runs. VIFSPEC has the syntax of one entry of xl.cfg's\n"
+     "vif list (Xen's xl-network-configuration: mac=, bridge=, type=vif|tap, vifname=,\n"
+     "mtu=, ip=, devid=); several arguments are joined with commas, and none means every\n"
+     "default (a random 00:16:3e MAC on bridge xenbr0):\n"
+     "  xl network-attach web1 mac=00:16:3e:01:02:03 bridge=xenbr0\n"
+     "  xl network-attach web1 'type=tap,vifname=web1-eth1'\n"
+     "The vif gets the lowest free devid unless devid= names one; a devid or MAC the domain\n"
+     "already has is refused. xl writes the backend (/local/domain/0/backend/vif/ID/DEVID)\n"
+     "and frontend (/local/domain/ID/device/vif/DEVID) nodes in one transaction and waits up\n"
+     "to 10 s until netback has set the vif up (hotplug-status connected); if netback\n"
+     "reports an error (hotplug-error) or does not answer, the nodes are removed again and\n"
+     "xl says why. The guest's netfront connects by itself. The vif is added to the config\n"
+     "kept for the domain (`xl list -l`, restarts). Needs xenstored and netback\n"
+     "(`pvisor start`).\n"},
+    {"network-detach", xl_cmd_network_detach, "[-f] DOMAIN DEVID|MAC",
+     "detach a network interface from a domain",
+     "Removes DOMAIN's vif, named by its devid (the Idx of `xl network-list`) or its MAC\n"
+     "address. As in Xen, xl sets the backend's online to 0 and its state to Closing (5);\n"
+     "the guest's netfront then closes and netback unplugs the vif and reaches Closed (6),\n"
+     "after which xl removes the frontend and backend nodes. xl waits up to 10 s for that;\n"
+     "a vif whose frontend never connected (or of a domain that has shut down) is removed\n"
+     "at once. On timeout nothing is removed and xl names the -f command.\n"
+     "\n"
+     "  -f   force: remove the nodes at once, without waiting for the guest\n"},
+    {"network-list", xl_cmd_network_list, "DOMAIN...", "list the network interfaces of domains",
+     "One line per vif of each DOMAIN, from xenstore, as Xen prints them: Idx (the devid),\n"
+     "BE (backend domain), Mac Addr., handle, state (the frontend's xenbus state: 1\n"
+     "Initialising, 2 InitWait, 3 Initialised, 4 Connected, 5 Closing, 6 Closed), evt-ch\n"
+     "and tx-/rx-ring-ref (what the frontend published; -1 when not yet) and BE-path (the\n"
+     "backend's xenstore directory).\n"},
     {"help", cmd_help, "[COMMAND]", "show the commands, or the help for one",
      "Without COMMAND lists every command; with it prints that command's help.\n"},
 };
@@ -141,7 +173,7 @@ static void print_overview(FILE *f)
 {
     fprintf(f, "usage: xl COMMAND [OPTIONS] [ARGS]\n\nCommands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-15s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n`xl help COMMAND` or `xl COMMAND --help` describes a command. DOMAIN is a "
                "name or an id.\nEnvironment: PVISOR_RUNDIR (default /run/pvisor). "
                "Exit status: 0 ok, 1 failed, 2 usage error.\n");

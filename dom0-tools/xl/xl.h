@@ -48,6 +48,9 @@ int xl_cmd_console(int argc, char **argv);
 int xl_cmd_block_attach(int argc, char **argv);
 int xl_cmd_block_detach(int argc, char **argv);
 int xl_cmd_block_list(int argc, char **argv);
+int xl_cmd_network_attach(int argc, char **argv);
+int xl_cmd_network_detach(int argc, char **argv);
+int xl_cmd_network_list(int argc, char **argv);
 
 /* ---- main.c: option parsing shared by every command -------------------------------- */
 
@@ -81,6 +84,10 @@ const char *xl_reason_name(unsigned reason);
 uint64_t xl_now_ms(void);
 void xl_sleep_ms(unsigned ms);
 
+/* Whether $PVISOR_RUNDIR/NAME.pid names a live (not zombie) process called NAME, as `pvisor
+ * start` leaves the daemons (e.g. "blkback", "netback"). */
+bool xl_daemon_running(struct pvctl *c, const char *name);
+
 /* $RUNDIR/xl/domain-ID.cfg, where create keeps the config it built a domain from. */
 int xl_saved_cfg_path(struct pvctl *c, uint32_t domid, char *buf, size_t len);
 int xl_save_cfg(struct pvctl *c, uint32_t domid, const struct xlcfg *cfg);
@@ -97,8 +104,8 @@ struct dombuild_result;
  * xenstored it warns once and returns 0; other failures print and return -errno. */
 int xl_xs_setup(struct pvctl *c, const struct xlcfg *cfg, const struct dombuild_result *res);
 
-/* The domain is gone: RELEASE it and remove /local/domain/ID, its /vm/UUID and its disk
- * backends /local/domain/0/backend/vbd/ID (quiet when xenstored is not running). */
+/* The domain is gone: RELEASE it and remove /local/domain/ID, its /vm/UUID and its disk and
+ * vif backends /local/domain/0/backend/{vbd,vif}/ID (quiet when xenstored is not running). */
 void xl_xs_release(struct pvctl *c, uint32_t domid);
 
 /* Writes control/shutdown = word ("poweroff", "reboot"). 0, -ENOTCONN (no xenstored),
@@ -153,19 +160,122 @@ int xl_disk_check(struct xl_disk *d, const char *label);
  * can be opened as asked (sets each d->blockdev). Prints what is wrong and returns -errno. */
 int xl_disks_check(struct xlcfg *cfg);
 
-/* Whether $PVISOR_RUNDIR/blkback.pid names a live blkback process. */
-bool xl_blkback_running(struct pvctl *c);
+/* ---- xl_device.c: what disks and vifs share (split-driver devices in xenstore) ---------- */
 
-/* Updates the disk list of the config kept for a running domain (`xl list -l`, restarts):
- * drops the disks numbered devid, then appends spec unless it is NULL. 0 (also when no
- * config is kept for it) or -errno. */
-int xl_saved_disks_update(struct pvctl *c, const struct pvctl_dominfo *info, uint32_t devid,
-                          const char *spec);
+/* A kind of device: its xenstore directory, its words in messages, its daemon. */
+struct xl_devkind {
+    const char *xs;     /* "vbd" / "vif": .../backend/XS/DOMID/DEVID, .../device/XS/DEVID */
+    const char *noun;   /* "disk" / "vif" */
+    const char *nouns;  /* "disks" / "vifs" */
+    const char *daemon; /* "blkback" / "netback": its backend */
+    const char *cmd;    /* "block" / "network": the commands' prefix (block-list, ...) */
+};
 
-/* Before restarting domain `old`: takes over the disk list its saved config has now (disks
- * attached or detached while it ran), as Xen does. Keeps r->cfg's list when there is no
- * saved config. */
-void xl_disks_refresh(struct pvctl *c, struct xl_running *r, uint32_t old);
+extern const struct xl_devkind xl_vbd_kind, xl_vif_kind;
+
+/* One device of a domain: its backend and frontend directories. */
+struct xl_dev {
+    const struct xl_devkind *k;
+    uint32_t domid, devid;
+    char be[80], fe[80];
+};
+
+void xl_dev_init(struct xl_dev *d, const struct xl_devkind *k, uint32_t domid, uint32_t devid);
+
+/* dir/key as a malloc'd string, or NULL when absent. */
+char *xl_xs_get(struct xs_handle *h, xs_transaction_t t, const char *dir, const char *key);
+/* dir/key as a decimal number, or -1 when absent or not a number. */
+long xl_xs_num(struct xs_handle *h, const char *dir, const char *key);
+bool xl_xs_exists(struct xs_handle *h, xs_transaction_t t, const char *path);
+/* The decimal names under dir (device numbers), sorted; *out malloc'd (NULL when none). */
+size_t xl_xs_numbers(struct xs_handle *h, const char *dir, uint32_t **out);
+
+/* DOMAIN (a guest, not Domain-0) resolved, plus a xenstore connection for k's devices.
+ * Returns -1 to go on, or an exit status after printing what is wrong. */
+int xl_dev_open_guest(const char *arg, const char *cmd, const struct xl_devkind *k,
+                      struct pvctl **c, struct pvctl_dominfo *info, struct xs_handle **h);
+void xl_dev_close_guest(struct pvctl *c, struct xs_handle *h);
+
+/* The domain has shut down or is dying. */
+bool xl_domain_down(const struct pvctl_dominfo *info);
+
+/* Before attaching a device of kind k: the domain runs, is known to xenstored, and k's
+ * daemon runs. 0 or -errno after printing. */
+int xl_dev_attach_checks(struct pvctl *c, struct xs_handle *h, const struct pvctl_dominfo *info,
+                         const struct xl_devkind *k);
+
+/* Waits until d's backend has taken the device: hotplug-status "connected" or state InitWait
+ * .. Connected. Gives up at `deadline` (xl_now_ms() time). 0, or -EIO with the backend's
+ * hotplug-error in msg, -ECONNRESET (it closed the device), -ENOENT (someone removed it) or
+ * -ETIMEDOUT; *state is the backend state last read. */
+int xl_dev_wait_backend(struct xs_handle *h, const struct xl_dev *d, uint64_t deadline, long *state,
+                        char *msg, size_t len);
+
+/* Prints why xl_dev_wait_backend() failed for the device called `label` (e.g. "disk xvdb"). */
+void xl_dev_wait_failed(int rc, const struct pvctl_dominfo *info, const struct xl_dev *d,
+                        const char *label, long state, const char *msg);
+
+/* Removes d's frontend and backend directories in one transaction. 0 or -errno (printed). */
+int xl_dev_remove(struct xs_handle *h, const struct xl_dev *d);
+
+/* Attaches d to a running domain: write(w, arg) fills both directories in one transaction
+ * (-EEXIST, not printed, when either exists already), then waits up to 10 s for the backend;
+ * on failure the directories are removed again and the reason printed. On success `spec`
+ * is added to the config kept for the domain. 0 or -errno. */
+int xl_dev_attach(struct pvctl *c, struct xs_handle *h, const struct pvctl_dominfo *info,
+                  const struct xl_dev *d, const char *label,
+                  void (*write)(struct xl_xw *w, const void *arg), const void *arg,
+                  const char *spec);
+
+/* Detaches d as Xen does: backend online = 0 and state Closing (5), a wait of up to 10 s for
+ * the backend to reach Closed (6) when a live frontend and k's daemon take part (never with
+ * force), then both directories are removed and the kept config updated. `label` names it
+ * in messages ("disk xvdb"), `arg` is what the user typed for it (for the -f hint). 0 or
+ * -errno after printing. */
+int xl_dev_detach(struct pvctl *c, struct xs_handle *h, const struct pvctl_dominfo *info,
+                  const struct xl_dev *d, const char *label, const char *arg, bool force);
+
+/* The spec's components, joined with commas (as Xen's xl does); malloc'd, NULL: ENOMEM. */
+char *xl_join_spec(int argc, char **argv);
+
+/* Updates k's list (disk or vif) of the config kept for a running domain (`xl list -l`,
+ * restarts): drops the devices numbered devid, then appends spec unless it is NULL. 0 (also
+ * when no config is kept for it) or -errno. */
+int xl_saved_devs_update(struct pvctl *c, const struct pvctl_dominfo *info,
+                         const struct xl_devkind *k, uint32_t devid, const char *spec);
+
+/* Before restarting domain `old`: takes over the disk and vif lists its saved config has
+ * now (devices attached or detached while it ran), as Xen does. Keeps r->cfg's lists when
+ * there is no saved config. */
+void xl_devices_refresh(struct pvctl *c, struct xl_running *r, uint32_t old);
+
+/* ---- xl_net.c: vifs --------------------------------------------------------------------- */
+
+/* Xen's vif nodes for v of domain domid (docs/net.md): /local/domain/0/backend/vif/ID/DEVID
+ * (dom0's, readable by the guest) and /local/domain/ID/device/vif/DEVID (the guest's,
+ * readable by dom0), both state 1. */
+void xl_vif_write(struct xl_xw *w, uint32_t domid, const struct xl_vif *v);
+
+/* Gives every vif of cfg without mac= a random 00:16:3e MAC (from getrandom, none equal to
+ * another vif's) and makes each spec in cfg->vif name its MAC and devid (appending mac= and
+ * devid= when missing), so that the kept config (restarts, `xl list -l`) keeps them. Does
+ * nothing when every vif has both. 0 or -errno (printed). */
+int xl_vifs_pick_macs(struct xlcfg *cfg);
+
+/* Gives v a random 00:16:3e MAC that is not one of taken[0..ntaken). 0 or -errno (printed). */
+int xl_vif_pick_mac(struct xl_vif *v, const uint8_t (*taken)[6], size_t ntaken);
+
+/* spec plus ",mac=M" / ",devid=N" for what v has but spec does not name (mac_given,
+ * devid_given say which); malloc'd, NULL: ENOMEM. */
+char *xl_vif_complete_spec(const char *spec, const struct xl_vif *v);
+
+/* Before building a domain with vifs: netback must run. 0 or -ENOTCONN (printed). */
+int xl_vifs_check(struct pvctl *c, const struct xlcfg *cfg);
+
+/* After the domain's nodes are written, before it is unpaused: waits (10 s in all) until
+ * netback has set up each vif (hotplug-status connected). 0, or -errno after printing why
+ * (hotplug-error), the caller then destroys the domain. */
+int xl_vifs_wait(struct pvctl *c, const struct xlcfg *cfg, uint32_t domid);
 
 /* ---- json.c: the one adapter over libyajl ------------------------------------------ */
 

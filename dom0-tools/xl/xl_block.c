@@ -1,6 +1,5 @@
-/* xl_block.c: virtual block devices: Xen's vbd nodes, target checks, blkback, saved disk lists. */
+/* xl_block.c: virtual block devices: Xen's vbd nodes and the checks of their targets. */
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,8 +7,6 @@
 #include <unistd.h>
 
 #include "xl.h"
-
-#define BLKBACK_NAME "blkback"
 
 void xl_vbd_write(struct xl_xw *w, uint32_t domid, const struct xl_disk *d)
 {
@@ -143,118 +140,4 @@ int xl_disks_check(struct xlcfg *cfg)
             return rc;
     }
     return 0;
-}
-
-/* ---- blkback ---------------------------------------------------------------------------- */
-
-/* A process that exited but was not reaped yet ("Z" in /proc/PID/stat). */
-static bool is_zombie(long pid)
-{
-    char path[64], buf[256], *paren;
-    FILE *f;
-    bool z = false;
-
-    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-    f = fopen(path, "re");
-    if (!f)
-        return false;
-    if (fgets(buf, sizeof(buf), f) && (paren = strrchr(buf, ')')) != NULL)
-        z = paren[1] == ' ' && paren[2] == 'Z';
-    fclose(f);
-    return z;
-}
-
-bool xl_blkback_running(struct pvctl *c)
-{
-    char path[4200], comm[32] = "";
-    long pid = 0;
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/%s.pid", pvctl_get_rundir(c), BLKBACK_NAME);
-    f = fopen(path, "re");
-    if (!f)
-        return false;
-    if (fscanf(f, "%ld", &pid) != 1)
-        pid = 0;
-    fclose(f);
-    if (pid <= 0 || pid > 0x3fffffff || (kill((pid_t)pid, 0) < 0 && errno == ESRCH) ||
-        is_zombie(pid))
-        return false;
-    snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-    f = fopen(path, "re");
-    if (!f)
-        return true; /* no /proc: trust the pid file */
-    if (!fgets(comm, sizeof(comm), f))
-        comm[0] = '\0';
-    fclose(f);
-    comm[strcspn(comm, "\n")] = '\0';
-    return strcmp(comm, BLKBACK_NAME) == 0;
-}
-
-/* ---- the disk list kept with a running domain's config ------------------------------------ */
-
-/* Removes the specs for devid from cfg->disk and appends spec (if not NULL). */
-static int edit_list(struct xlcfg *cfg, uint32_t devid, const char *spec)
-{
-    char **v = calloc(cfg->disk.n + 2, sizeof(char *));
-    size_t n = 0;
-
-    if (!v)
-        return -ENOMEM;
-    for (size_t i = 0; i < cfg->disk.n; i++) {
-        if (i < cfg->ndisks && cfg->disks[i].devid == devid)
-            free(cfg->disk.v[i]);
-        else
-            v[n++] = cfg->disk.v[i];
-    }
-    if (spec && !(v[n] = strdup(spec))) {
-        for (size_t i = 0; i < n; i++)
-            free(v[i]);
-        free(v);
-        free(cfg->disk.v);
-        cfg->disk.v = NULL;
-        cfg->disk.n = 0;
-        return -ENOMEM;
-    }
-    free(cfg->disk.v);
-    cfg->disk.v = v;
-    cfg->disk.n = n + (spec != NULL);
-    return 0;
-}
-
-int xl_saved_disks_update(struct pvctl *c, const struct pvctl_dominfo *info, uint32_t devid,
-                          const char *spec)
-{
-    struct xlcfg cfg;
-    char err[512];
-    int rc = xl_load_saved_cfg(c, info, &cfg);
-
-    if (rc == -ENOENT)
-        return 0; /* not created by this xl: nothing kept */
-    if (rc < 0)
-        return rc;
-    rc = edit_list(&cfg, devid, spec);
-    if (rc == 0)
-        rc = xlcfg_parse_disks(&cfg, "saved config", 0, err, sizeof(err));
-    if (rc == 0)
-        rc = xl_save_cfg(c, info->domid, &cfg);
-    xlcfg_free(&cfg);
-    return rc;
-}
-
-void xl_disks_refresh(struct pvctl *c, struct xl_running *r, uint32_t old)
-{
-    struct pvctl_dominfo info = {.domid = old};
-    struct xlcfg saved;
-    struct xlcfg_strlist list;
-    struct xl_disk *disks;
-    size_t n;
-
-    memcpy(info.uuid, r->cfg->uuid, sizeof(info.uuid));
-    if (xl_load_saved_cfg(c, &info, &saved) < 0)
-        return;
-    list = r->cfg->disk, disks = r->cfg->disks, n = r->cfg->ndisks;
-    r->cfg->disk = saved.disk, r->cfg->disks = saved.disks, r->cfg->ndisks = saved.ndisks;
-    saved.disk = list, saved.disks = disks, saved.ndisks = n;
-    xlcfg_free(&saved);
 }

@@ -44,6 +44,10 @@ int xl_build(struct pvctl *c, struct xl_running *r)
 
     memcpy(p.uuid, cfg->uuid, sizeof(p.uuid));
     rc = xl_disks_check(r->cfg);
+    if (rc == 0)
+        rc = xl_vifs_check(c, cfg);
+    if (rc == 0)
+        rc = xl_vifs_pick_macs(r->cfg);
     if (rc < 0)
         return rc;
     rc = dombuild_create(c, &p, &res, err, sizeof(err));
@@ -58,6 +62,8 @@ int xl_build(struct pvctl *c, struct xl_running *r)
     }
     r->domid = res.domid;
     rc = xl_xs_setup(c, cfg, &res);
+    if (rc == 0)
+        rc = xl_vifs_wait(c, cfg, r->domid); /* netback's set-up, before the guest runs */
     if (rc < 0) {
         pvctl_domain_destroy(c, r->domid);
         xl_xs_release(c, r->domid);
@@ -148,7 +154,7 @@ static int restart(struct pvctl *c, struct xl_running *r)
         xl_err("cannot destroy domain %u to restart it: %s", old, pvctl_strerror(rc));
         return XL_FAIL;
     }
-    xl_disks_refresh(c, r, old); /* disks attached or detached while it ran */
+    xl_devices_refresh(c, r, old); /* devices attached or detached while it ran */
     xl_forget_cfg(c, old);
     if (!again) {
         xl_err("domain '%s' restarted %d times within %d s: destroyed, not restarted again "

@@ -1,6 +1,7 @@
 /* xl_util.c: xl's helpers: connecting with helpful errors, domain lookup, states, saved configs. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,52 @@ void xl_sleep_ms(unsigned ms)
 
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
         ;
+}
+
+/* ---- the host daemons ------------------------------------------------------------------ */
+
+/* A process that exited but was not reaped yet ("Z" in /proc/PID/stat). */
+static bool is_zombie(long pid)
+{
+    char path[64], buf[256], *paren;
+    FILE *f;
+    bool z = false;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    f = fopen(path, "re");
+    if (!f)
+        return false;
+    if (fgets(buf, sizeof(buf), f) && (paren = strrchr(buf, ')')) != NULL)
+        z = paren[1] == ' ' && paren[2] == 'Z';
+    fclose(f);
+    return z;
+}
+
+bool xl_daemon_running(struct pvctl *c, const char *name)
+{
+    char path[4200], comm[32] = "";
+    long pid = 0;
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s.pid", pvctl_get_rundir(c), name);
+    f = fopen(path, "re");
+    if (!f)
+        return false;
+    if (fscanf(f, "%ld", &pid) != 1)
+        pid = 0;
+    fclose(f);
+    if (pid <= 0 || pid > 0x3fffffff || (kill((pid_t)pid, 0) < 0 && errno == ESRCH) ||
+        is_zombie(pid))
+        return false;
+    snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+    f = fopen(path, "re");
+    if (!f)
+        return true; /* no /proc: trust the pid file */
+    if (!fgets(comm, sizeof(comm), f))
+        comm[0] = '\0';
+    fclose(f);
+    comm[strcspn(comm, "\n")] = '\0';
+    return strncmp(comm, name, 15) == 0; /* the kernel keeps 15 characters of a name */
 }
 
 /* ---- configs kept for running domains ------------------------------------------------- */

@@ -109,6 +109,8 @@ static void layout(struct xl_xw *w, const struct xlcfg *cfg, const struct dombui
     xs_rm(w->h, w->t, vm);
     snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u", id);
     xs_rm(w->h, w->t, path);
+    snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u", id);
+    xs_rm(w->h, w->t, path);
     /* Domain 0's own entries, as Xen's start-up scripts leave them. */
     xl_xw_put(w, "Domain-0", "/local/domain/0/name");
     xl_xw_put(w, "0", "/local/domain/0/domid");
@@ -168,6 +170,8 @@ static void layout(struct xl_xw *w, const struct xlcfg *cfg, const struct dombui
     }
     for (size_t i = 0; i < cfg->ndisks; i++)
         xl_vbd_write(w, id, &cfg->disks[i]);
+    for (size_t i = 0; i < cfg->nvifs; i++)
+        xl_vif_write(w, id, &cfg->vifs[i]);
 }
 
 struct setup_arg {
@@ -210,7 +214,7 @@ int xl_xs_setup(struct pvctl *c, const struct xlcfg *cfg, const struct dombuild_
                strerror(-rc));
         return rc;
     }
-    if (cfg->ndisks && !xl_blkback_running(c))
+    if (cfg->ndisks && !xl_daemon_running(c, "blkback"))
         xl_err("warning: blkback is not running in %s: the %zu disk%s of domain %s (%u) will "
                "not be served (start it with `pvisor start`)",
                pvctl_get_rundir(c), cfg->ndisks, cfg->ndisks == 1 ? "" : "s", cfg->name,
@@ -232,6 +236,8 @@ void xl_xs_release(struct pvctl *c, uint32_t domid)
     snprintf(home, sizeof(home), "/local/domain/%u", domid);
     xs_rm(h, XBT_NULL, home);
     snprintf(home, sizeof(home), "/local/domain/0/backend/vbd/%u", domid);
+    xs_rm(h, XBT_NULL, home);
+    snprintf(home, sizeof(home), "/local/domain/0/backend/vif/%u", domid);
     xs_rm(h, XBT_NULL, home);
     if (vm && strncmp(vm, "/vm/", 4) == 0 && !strchr(vm + 4, '/'))
         xs_rm(h, XBT_NULL, vm);

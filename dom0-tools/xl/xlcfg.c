@@ -316,7 +316,9 @@ static int set_disk(struct ictx *c, const struct xlcfg_setting *s)
 
 static int set_vif(struct ictx *c, const struct xlcfg_setting *s)
 {
-    return copy_list(c, s, &c->cfg->vif);
+    int rc = copy_list(c, s, &c->cfg->vif);
+
+    return rc < 0 ? rc : xlcfg_parse_vifs(c->cfg, s->source, s->line, c->err, c->errlen);
 }
 
 struct key_handler {
@@ -461,6 +463,7 @@ void xlcfg_free(struct xlcfg *cfg)
         free(lists[l]->v);
     }
     free(cfg->disks);
+    free(cfg->vifs);
     memset(cfg, 0, sizeof(*cfg));
 }
 

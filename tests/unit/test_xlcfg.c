@@ -526,11 +526,13 @@ END_TEST
 
 START_TEST(override_list_append)
 {
-    char *ov[] = {"vif += [ 'b' ]"};
+    char *ov[] = {"vif += [ 'bridge=b' ]"};
 
-    ck_assert_int_eq(build(MIN_CFG "vif = [ 'a' ]\n", ov, 1), 0);
+    ck_assert_int_eq(build(MIN_CFG "vif = [ 'bridge=a' ]\n", ov, 1), 0);
     ck_assert_uint_eq(cfg.vif.n, 2);
-    ck_assert_str_eq(cfg.vif.v[1], "b");
+    ck_assert_str_eq(cfg.vif.v[1], "bridge=b");
+    ck_assert_uint_eq(cfg.nvifs, 2);
+    ck_assert_str_eq(cfg.vifs[1].bridge, "b");
 }
 END_TEST
 

@@ -162,7 +162,7 @@ START_TEST(format_round_trip)
     ck_assert_int_eq(build("name='q\"x'\nkernel='/a b/\\\\k'\nextra='a\\tb\\nc\\'d'\n"
                            "memory=20\nmaxmem=40\nvcpus=2\nmaxvcpus=3\non_crash='preserve'\n"
                            "uuid='00112233-4455-6677-8899-aabbccddeeff'\n"
-                           "disk=['x,,xvda','vdev=xvdb, target=/y\\\\z,\"q']\nvif=['v']\n"
+                           "disk=['x,,xvda','vdev=xvdb, target=/y\\\\z,\"q']\nvif=['bridge=v']\n"
                            "type='pvh'\n",
                            NULL, 0),
                      0);

@@ -284,7 +284,7 @@ END_TEST
 /* Mutations of a valid config: every single-byte change and every truncation. */
 START_TEST(mutated_config)
 {
-    static const char good[] = "name = 'g' # c\nkernel = \"/k\"\nvif = [ 'a',\n 'b', ]\n"
+    static const char good[] = "name = 'g' # c\nkernel = \"/k\"\nvif = [ 'bridge=a',\n 'mtu=9000', ]\n"
                                "memory = 0x20; uuid = '00112233-4455-6677-8899-aabbccddeeff'\n";
     static const char subst[] = "\0\n'\"[]=,\\#;x9";
     char buf[sizeof(good)], err[512];

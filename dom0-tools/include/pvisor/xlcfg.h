@@ -61,6 +61,7 @@ void xlcfg_doc_free(struct xlcfg_doc *doc);
 enum xlcfg_action { XLCFG_DESTROY, XLCFG_RESTART, XLCFG_PRESERVE };
 
 struct xl_disk;
+struct xl_vif;
 
 struct xlcfg_strlist {
     char **v;
@@ -81,9 +82,11 @@ struct xlcfg {
     enum xlcfg_action on_poweroff, on_reboot, on_crash, on_watchdog;
     int have_uuid; /* 0: the caller picks one */
     uint8_t uuid[16];
-    struct xlcfg_strlist disk, vif; /* raw specs, as written (vif: parsed by later tools) */
+    struct xlcfg_strlist disk, vif; /* raw specs, as written */
     struct xl_disk *disks;          /* disk[i] parsed (ndisks == disk.n); see below */
     size_t ndisks;
+    struct xl_vif *vifs; /* vif[i] parsed (nvifs == vif.n), devids assigned; see below */
+    size_t nvifs;
 };
 
 /* Called once per warning with a complete "SOURCE:LINE: warning: ..." line. */
@@ -188,5 +191,70 @@ const char *xl_disk_backend_name(enum xl_disk_backend b);
  * disks with the same device number and lists over XLCFG_MAX_DISKS. Errors read
  * "SOURCE:LINE: disk N ('SPEC'): reason" (N counts from 1). 0, -EINVAL or -ENOMEM. */
 int xlcfg_parse_disks(struct xlcfg *cfg, const char *source, int line, char *err, size_t errlen);
+
+/* ---- vifs: Xen's network specification syntax (xlcfg_vif.c, pure) ----------------------- */
+
+/*
+ * A VIFSPEC is a comma-separated list of `key=value` pairs (Xen's xl-network-configuration);
+ * blanks around keys and values are ignored, an empty item or value means the default, each
+ * key may be given once, and '' is a vif with every default. Keys: mac, bridge, type
+ * (vif|tap), vifname, mtu, ip, devid; backend=0 and script=vif-bridge are accepted as what
+ * pvisor does anyway. Refused with a message saying why: type=ioemu and model= (emulated
+ * NICs), other scripts, rate=, gatewaydev= / netdev=, forwarddev=, accel=, other backends.
+ * Examples:  ''   'mac=00:16:3e:01:02:03,bridge=xenbr0'   'type=tap,vifname=web1,mtu=9000'
+ */
+
+#define XL_VIF_IFNAME_MAX  16     /* bytes of an interface name, NUL included (IFNAMSIZ) */
+#define XL_VIF_IP_MAX      256    /* bytes of ip=, NUL included */
+#define XL_VIF_DEVID_MAX   65535u /* highest devid= */
+#define XL_VIF_MTU_MIN     68u
+#define XL_VIF_MTU_MAX     65517u /* a 65535-byte frame: 14-byte header + VLAN tag */
+#define XL_VIF_MTU_DEFAULT 1500u
+#define XL_VIF_BRIDGE      "xenbr0" /* the default bridge */
+#define XLCFG_MAX_VIFS     256      /* vifs of one domain */
+
+enum xl_vif_type {
+    XL_VIF_TYPE_VIF, /* the embedded switch, or a host Linux bridge of that name */
+    XL_VIF_TYPE_TAP  /* always a host TAP device */
+};
+
+struct xl_vif {
+    uint8_t mac[6];                  /* unicast, not all zero; zero until set when !mac_given */
+    int mac_given;                   /* 1: mac= was given; 0: the toolstack picks one */
+    enum xl_vif_type type;           /* default vif */
+    char bridge[XL_VIF_IFNAME_MAX];  /* default "xenbr0" */
+    char vifname[XL_VIF_IFNAME_MAX]; /* "": netback's default vif<domid>.<devid> */
+    uint32_t mtu;                    /* 68..65517, default 1500 */
+    char ip[XL_VIF_IP_MAX];          /* blank-separated addresses (checked), "" if none */
+    uint32_t devid;                  /* the xenstore key; 0 until assigned when !devid_given */
+    int devid_given;                 /* 1: devid= was given */
+};
+
+/* Parses one VIFSPEC into *out (fully overwritten; defaults filled in). Pure: no I/O and no
+ * randomness, so a MAC that was not given stays zero (mac_given = 0) until
+ * xl_vif_random_mac(). Returns 0, or -EINVAL with a one-line reason in err naming the key
+ * and what to use instead (e.g. "mac '01:00:5e:00:00:01' is a multicast address ...").
+ * Never reads past spec's NUL. */
+int xl_vif_parse(const char *spec, struct xl_vif *out, char *err, size_t errlen);
+
+/* Sets v->mac to Xen's 00:16:3e:(r[0] & 0x7f):r[1]:r[2] (r: three random bytes). */
+void xl_vif_random_mac(struct xl_vif *v, const uint8_t r[3]);
+
+/* Parses "xx:xx:xx:xx:xx:xx" (two hex digits per octet, either case) and refuses multicast
+ * and all-zero addresses. 0 or -EINVAL (err says why and what to use). */
+int xl_mac_parse(const char *s, uint8_t mac[6], char *err, size_t errlen);
+
+/* The MAC in lower case, "xx:xx:xx:xx:xx:xx" plus NUL, into out[18]. */
+void xl_mac_format(const uint8_t mac[6], char out[18]);
+
+/* "vif" / "tap". */
+const char *xl_vif_type_name(enum xl_vif_type t);
+
+/* Parses every cfg->vif spec into cfg->vifs (replacing what was there), gives each vif
+ * without devid= the lowest number no other vif has (so 0..n-1 when none is given), and
+ * refuses two vifs with the same devid, MAC or vifname and lists over XLCFG_MAX_VIFS.
+ * Errors read "SOURCE:LINE: vif N ('SPEC'): reason" (N counts from 1). 0, -EINVAL or
+ * -ENOMEM. */
+int xlcfg_parse_vifs(struct xlcfg *cfg, const char *source, int line, char *err, size_t errlen);
 
 #endif
