@@ -143,7 +143,9 @@ int pgc_get(struct pgrant_cache *c, unsigned n, const uint32_t *refs, bool writa
         return -ENOSPC;
     /* Map writable when the guest allows it, so one page serves reads and writes. */
     if (nmiss && (rc = map_missing(c, nmiss, miss, true, bad, gntst)) < 0) {
-        if (writable || rc != -EIO || *gntst != GNTST_permission_denied)
+        /* Xen answers a writable map of a read-only grant with general_error. */
+        if (writable || rc != -EIO ||
+            (*gntst != GNTST_permission_denied && *gntst != GNTST_general_error))
             return rc;
         if ((rc = map_missing(c, nmiss, miss, false, bad, gntst)) < 0)
             return rc;
