@@ -75,7 +75,7 @@ else
 fi
 
 # ---- 2. network-attach on a running guest, detach while traffic flows ----------------------------
-boot nd "ip=10.0.1.1/24 udp-sink=9000"
+boot nd "ip=10.0.1.1/24 udp-sink=9000" "mac=00:16:3e:00:01:01,bridge=br1"
 if xl network-attach nd "mac=00:16:3e:00:01:02,bridge=br1" >/dev/null 2>&1 &&
    wait_for 10 sh -c "xl network-list nd | grep -q 00:16:3e:00:01:02"; then
     pass "net: xl network-attach added a second vif to a running guest"
