@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,15 +16,59 @@
 
 #include "netback.h"
 
+struct kind_query {
+    bool is_bridge;
+};
+
+static int linkinfo_cb(const struct nlattr *a, void *data)
+{
+    struct kind_query *q = data;
+
+    if (mnl_attr_get_type(a) == IFLA_INFO_KIND && mnl_attr_validate(a, MNL_TYPE_STRING) == 0)
+        q->is_bridge = strcmp(mnl_attr_get_str(a), "bridge") == 0;
+    return MNL_CB_OK;
+}
+
+static int link_attr_cb(const struct nlattr *a, void *data)
+{
+    if (mnl_attr_get_type(a) == IFLA_LINKINFO && mnl_attr_validate(a, MNL_TYPE_NESTED) == 0)
+        mnl_attr_parse_nested(a, linkinfo_cb, data);
+    return MNL_CB_OK;
+}
+
+static int link_cb(const struct nlmsghdr *nlh, void *data)
+{
+    return mnl_attr_parse(nlh, sizeof(struct ifinfomsg), link_attr_cb, data);
+}
+
+/* Asks rtnetlink (of this process's network namespace; sysfs may show another one). */
 bool tap_host_bridge(const char *name)
 {
-    char path[128];
-    struct stat st;
+    char buf[MNL_SOCKET_BUFFER_SIZE];
+    struct kind_query q = {false};
+    unsigned ifindex = name[0] && strlen(name) < IFNAMSIZ ? if_nametoindex(name) : 0;
+    struct mnl_socket *nl;
+    struct nlmsghdr *nlh;
+    struct ifinfomsg *ifm;
+    unsigned seq = (unsigned)time(NULL);
+    ssize_t n;
 
-    if (!name[0] || strlen(name) >= IFNAMSIZ || strchr(name, '/'))
+    if (!ifindex || !(nl = mnl_socket_open(NETLINK_ROUTE)))
         return false;
-    snprintf(path, sizeof(path), "/sys/class/net/%s/bridge", name);
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+    if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == 0) {
+        nlh = mnl_nlmsg_put_header(buf);
+        nlh->nlmsg_type = RTM_GETLINK;
+        nlh->nlmsg_flags = NLM_F_REQUEST;
+        nlh->nlmsg_seq = seq;
+        ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
+        ifm->ifi_family = AF_UNSPEC;
+        ifm->ifi_index = (int)ifindex;
+        if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) >= 0 &&
+            (n = mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0)
+            mnl_cb_run(buf, (size_t)n, seq, mnl_socket_get_portid(nl), link_cb, &q);
+    }
+    mnl_socket_close(nl);
+    return q.is_bridge;
 }
 
 /* One RTM_NEWLINK request for ifindex: MTU, MAC, master (0: none), up; waits for the ack. */
