@@ -47,10 +47,10 @@ mkdir -p "$LOGS"
 rm -f "$LOGS"/*.log
 : >"$SAMPLES"
 
-for f in rawkvm dom0bench lifebench report hostio; do
+for f in rawkvm dom0bench lifebench report hostio hostnet; do
     [ -x "$TOOLS/$f" ] || { echo "bench: $TOOLS/$f is missing: run make first" >&2; exit 1; }
 done
-for g in "$BENCH_GUEST" "$GUESTS/diskbench"; do
+for g in "$BENCH_GUEST" "$GUESTS/diskbench" "$GUESTS/netbench"; do
     [ -f "$g" ] || { echo "bench: $g is missing: run make first" >&2; exit 1; }
 done
 
@@ -146,6 +146,47 @@ blk_guest() {
     done
 }
 
+# Network: two netbench guests on one netback switch, and hostnet between two host processes
+# over loopback. netbench prints "netbench: TEST pkts=N bytes=N ns=N [rtt_ns_avg=N]".
+net_host() {
+    "$TOOLS/hostnet" udp 1400 "$NET_SECS" "$REPS" && "$TOOLS/hostnet" udp 64 "$NET_SECS" "$REPS" &&
+        "$TOOLS/hostnet" rr "$NET_RR" "$REPS"
+}
+# net_pair SERVER-EXTRA CLIENT-EXTRA: the client's and the server's netbench lines.
+net_pair() {
+    local spid
+    timeout 120 xl create -q -c "$NET_CFG" 'name="nbs"' "extra=\"ip=10.77.0.1/24 $1\"" \
+        </dev/null >"$LOGS/net-server.out" 2>&1 &
+    spid=$!
+    timeout 120 xl create -q -c "$NET_CFG" 'name="nbc"' "extra=\"ip=10.77.0.2/24 peer=10.77.0.1 $2\"" \
+        </dev/null 2>&1 | tr -d '\r' | grep '^netbench:'
+    case "$1" in *role=echo*) xl destroy nbs >/dev/null 2>&1 ;; esac
+    wait $spid
+    tr -d '\r' <"$LOGS/net-server.out" | grep '^netbench:'
+}
+# kv LINE KEY: a key=value field of a netbench line.
+kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+# rate LINE SCALE FIELD: FIELD * SCALE / ns.
+rate() { awk -v x="$(kv "$1" "$3")" -v t="$(kv "$1" ns)" -v k="$2" 'BEGIN { printf "%.1f", x * k / t }'; }
+net_guest() {
+    local r out rx mb="" kp="" kp64="" rr=""
+    for r in $(seq 1 "$REPS"); do
+        out=$(net_pair "role=sink" "role=send size=1400 seconds=$NET_SECS")
+        rx=$(grep -m1 'udp_rx' <<<"$out") || { echo "$out"; return 1; }
+        mb="$mb $(rate "$rx" 1e3 bytes)" kp="$kp $(rate "$rx" 1e6 pkts)"
+        out=$(net_pair "role=sink" "role=send size=64 seconds=$NET_SECS")
+        rx=$(grep -m1 'udp_rx' <<<"$out") || { echo "$out"; return 1; }
+        kp64="$kp64 $(rate "$rx" 1e6 pkts)"
+        out=$(net_pair "role=echo" "role=rr size=64 count=$NET_RR")
+        rx=$(grep -m1 'netbench: rr ' <<<"$out") || { echo "$out"; return 1; }
+        rr="$rr $(awk -v a="$(kv "$rx" rtt_ns_avg)" 'BEGIN { printf "%.1f", a / 1e3 }')"
+    done
+    echo "SAMPLE net_udp_1400 MB/s$mb"
+    echo "SAMPLE net_udp_1400_pps kpps$kp"
+    echo "SAMPLE net_udp_64_pps kpps$kp64"
+    echo "SAMPLE net_udp_rr us$rr"
+}
+
 # ---- machine ------------------------------------------------------------------------
 substrate=kvm
 [ -d /sys/module/kvm_pvm ] && substrate="kvm (pvm)"
@@ -207,6 +248,19 @@ EOF
 for round in $(seq 1 "$ROUNDS"); do
     part blk-host blk_host
     part blk-guest blk_guest
+done
+NET_CFG=$PVISOR_RUNDIR/netbench.cfg NET_SECS=$([ $QUICK = 1 ] && echo 1 || echo 3)
+NET_RR=$([ $QUICK = 1 ] && echo 500 || echo 3000)
+cat >"$NET_CFG" <<EOF
+type = "pv"
+kernel = "$GUESTS/netbench"
+memory = 64
+vif = [ 'bridge=benchbr' ]
+on_poweroff = "destroy"
+EOF
+for round in $(seq 1 "$ROUNDS"); do
+    part net-host net_host
+    part net-guest net_guest
 done
 echo "closing baselines" >&2
 baselines
