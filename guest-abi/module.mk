@@ -20,6 +20,10 @@ PVGUEST_SRCS += guest-abi/runtime/gnttab.c
 PVGUEST_SRCS += guest-abi/runtime/setup_pvh.c
 PVGUEST_SRCS += guest-abi/runtime/blkfront.c guest-abi/runtime/blkfront_xb.c \
 	guest-abi/runtime/blkfront_io.c
+PVGUEST_SRCS += guest-abi/runtime/netfront.c guest-abi/runtime/netfront_xb.c \
+	guest-abi/runtime/netfront_io.c
+PVGUEST_SRCS += guest-abi/runtime/netproto.c guest-abi/runtime/net.c guest-abi/runtime/net_arp.c \
+	guest-abi/runtime/net_ip.c
 
 $(BUILD)/lib/libpvguest.a: $(call gobjs,$(PVGUEST_SRCS))
 	@mkdir -p $(dir $@)
@@ -41,6 +45,9 @@ $(eval $(call guest-image,xsclient,guest-abi/guests/xsclient.c))
 $(eval $(call guest-image,bench,guest-abi/guests/bench.c))
 $(eval $(call guest-image,disktest,guest-abi/guests/disktest.c))
 $(eval $(call guest-image,diskbench,guest-abi/guests/diskbench.c))
+$(eval $(call guest-image,nettest,guest-abi/guests/nettest.c))
+$(eval $(call guest-image,netbench,guest-abi/guests/netbench.c))
+$(eval $(call guest-image,nethostile,guest-abi/guests/nethostile.c))
 
 # PVH images (build/guests/NAME-pvh): the same guest and runtime plus the PVH start code
 # (head_pvh.S, PHYS32_ENTRY); they keep the PV notes too, so they boot as either type.
@@ -55,3 +62,11 @@ ALL_TARGETS += $(BUILD)/guests/$(1)-pvh
 endef
 $(eval $(call guest-image-pvh,hello,guest-abi/guests/hello.c))
 $(eval $(call guest-image-pvh,selftest,$(SELFTEST_SRCS)))
+$(eval $(call guest-image-pvh,nettest,guest-abi/guests/nettest.c))
+
+# The network stack's wire code (pure) against hostile packets, on the host.
+CFLAGS_guest-abi/runtime/ := -Iguest-abi/runtime/include
+$(eval $(call unit-test,test-net-proto,tests/unit/test_net_proto.c guest-abi/runtime/netproto.c,,))
+# netfront's data path against a simulated backend, on the host.
+$(BUILD)/obj/tests/unit/test_net_front.o: HOST_CFLAGS += -Iguest-abi/runtime/include
+$(eval $(call unit-test,test-net-front,tests/unit/test_net_front.c guest-abi/runtime/netfront_io.c,,))

@@ -44,9 +44,13 @@ static const char *const errno_names[] = {
     [ENODATA] = "ENODATA",
     [ETIME] = "ETIME",
     [EOVERFLOW] = "EOVERFLOW",
+    [EMSGSIZE] = "EMSGSIZE",
     [EOPNOTSUPP] = "EOPNOTSUPP",
+    [EADDRINUSE] = "EADDRINUSE",
+    [ENETUNREACH] = "ENETUNREACH",
     [ENOBUFS] = "ENOBUFS",
     [ETIMEDOUT] = "ETIMEDOUT",
+    [EHOSTUNREACH] = "EHOSTUNREACH",
     [EALREADY] = "EALREADY",
     [EINPROGRESS] = "EINPROGRESS",
 };

@@ -40,14 +40,17 @@
 #define EOVERFLOW     75
 #define EILSEQ        84
 #define ENOTSOCK      88
+#define EMSGSIZE      90
 #define EOPNOTSUPP    95
 #define EADDRINUSE    98
 #define EADDRNOTAVAIL 99
+#define ENETUNREACH   101
 #define ENOBUFS       105
 #define EISCONN       106
 #define ENOTCONN      107
 #define ETIMEDOUT     110
 #define ECONNREFUSED  111
+#define EHOSTUNREACH  113
 #define EALREADY      114
 #define EINPROGRESS   115
 

@@ -1,0 +1,398 @@
+/* netfront_xb.c: netfront's connection: xenstore handshake, tx/rx rings and event channel,
+ * backend state changes, reconnection and detach. */
+#include <pvguest/netproto.h>
+#include "netfront_priv.h"
+
+#define REPUBLISH_NS    (10 * NSEC_PER_SEC)   /* backend still InitWait after we published */
+#define RELEASE_WAIT_NS (2 * NSEC_PER_SEC)    /* detach: backend unmapping the rings */
+#define RESTATE_NS      (200 * NSEC_PER_MSEC) /* Initialising shown before republishing */
+#define XS_RETRIES      8                     /* transaction conflicts */
+#define XS_PATH         192                   /* room for <backend>/<key> */
+#define MIN_MTU         68
+
+/* ---- xenstore helpers -------------------------------------------------------------------- */
+
+/* dir/key into path (XS_PATH bytes); 0 or -ENAMETOOLONG. */
+static int join(char *path, const char *dir, const char *key)
+{
+    return (size_t)snprintf(path, XS_PATH, "%s/%s", dir, key) < XS_PATH ? 0 : -ENAMETOOLONG;
+}
+
+static int xs_read_at(const char *dir, const char *key, char *buf, unsigned int size)
+{
+    char path[XS_PATH];
+    int rc = join(path, dir, key);
+
+    if (rc == 0)
+        rc = xenbus_read(XBT_NIL, path, buf, size);
+    return rc >= 0 && (unsigned int)rc >= size ? -E2BIG : rc;
+}
+
+/* A decimal value: 0, -ENOENT, -EINVAL (not a number) or another xenstore error. */
+static int xs_ulong(const char *dir, const char *key, unsigned long *out)
+{
+    char buf[32], *end;
+    int rc = xs_read_at(dir, key, buf, sizeof(buf));
+
+    if (rc < 0)
+        return rc;
+    *out = strtoul(buf, &end, 10);
+    return rc == 0 || *end || buf[0] < '0' || buf[0] > '9' ? -EINVAL : 0;
+}
+
+static unsigned long xs_ulong_def(const char *dir, const char *key, unsigned long def)
+{
+    unsigned long v;
+    return xs_ulong(dir, key, &v) == 0 ? v : def;
+}
+
+static int fe_write(struct netfront_dev *d, xenbus_transaction_t t, const char *key,
+                    const char *val)
+{
+    char path[XS_PATH];
+    int rc = join(path, d->fe, key);
+
+    return rc < 0 ? rc : xenbus_write(t, path, val);
+}
+
+static int fe_writeu(struct netfront_dev *d, xenbus_transaction_t t, const char *key,
+                     unsigned long v)
+{
+    char val[24];
+    snprintf(val, sizeof(val), "%lu", v);
+    return fe_write(d, t, key, val);
+}
+
+int nf_fe_state(struct netfront_dev *d, enum xenbus_state s)
+{
+    return fe_writeu(d, XBT_NIL, "state", (unsigned long)s);
+}
+
+/* Backend state (XenbusStateUnknown if the node is gone), or -errno on xenstore trouble. */
+static int be_state(struct netfront_dev *d)
+{
+    unsigned long v;
+    int rc = xs_ulong(d->be, "state", &v);
+
+    if (rc == -ENOENT || rc == -EINVAL)
+        return XenbusStateUnknown;
+    return rc < 0 ? rc : (int)PV_MIN(v, 255UL);
+}
+
+/* The toolstack's detach: online = 0. */
+static bool be_offline(struct netfront_dev *d)
+{
+    unsigned long v;
+    return xs_ulong(d->be, "online", &v) == 0 && v == 0;
+}
+
+void netfront_format_mac(const uint8_t mac[6], char *buf)
+{
+    snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+             mac[5]);
+}
+
+int nf_read_frontend(struct netfront_dev *d)
+{
+    unsigned long bid;
+    char mac[24];
+    int rc = xs_read_at(d->fe, "backend", d->be, sizeof(d->be));
+
+    if (rc == 0 || (rc > 0 && d->be[0] != '/'))
+        return -EINVAL;
+    if (rc < 0)
+        return rc;
+    rc = xs_ulong(d->fe, "backend-id", &bid);
+    if (rc < 0)
+        return rc;
+    if (bid >= DOMID_FIRST_RESERVED)
+        return -EINVAL;
+    d->info.backend_id = (domid_t)bid;
+    rc = xs_read_at(d->fe, "mac", mac, sizeof(mac));
+    if (rc < 0)
+        return rc;
+    if (!np_parse_mac(mac, d->info.mac) || (d->info.mac[0] & 1)) {
+        printk("netfront: vif %u: bad mac \"%s\"\n", d->info.devid, mac);
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int nf_watch(struct netfront_dev *d, bool on)
+{
+    char path[XS_PATH];
+    int rc = join(path, d->be, "state");
+
+    if (rc < 0)
+        return rc;
+    return on ? xenbus_watch(path, d->token) : xenbus_unwatch(path, d->token);
+}
+
+bool nf_watch_fired(struct netfront_dev *d)
+{
+    char path[8]; /* the path is not needed: the token names the device */
+    bool fired = false;
+
+    while (xenbus_read_watch_token(d->token, path, sizeof(path), XENBUS_NO_WAIT) == 0)
+        fired = true;
+    return fired;
+}
+
+/* ---- rings and port ------------------------------------------------------------------------ */
+
+static void ring_event(evtchn_port_t port, void *arg)
+{
+    (void)port;
+    ((struct netfront_dev *)arg)->st.events++;
+}
+
+/* Revokes a ring page's grant; a page the backend still maps is forgotten (leaked). */
+static void ring_page_drop(void **page, grant_ref_t ref)
+{
+    if (*page && gnttab_end_access(ref) == -EBUSY)
+        *page = NULL;
+}
+
+/* Revokes both rings and closes the port. */
+static void rings_teardown(struct netfront_dev *d)
+{
+    if (d->port_live)
+        (void)evtchn_close(d->port);
+    d->port_live = false;
+    if (!d->rings_live)
+        return;
+    ring_page_drop(&d->tx_page, d->tx_ring_ref);
+    ring_page_drop(&d->rx_page, d->rx_ring_ref);
+    d->rings_live = false;
+}
+
+/* A zeroed ring page granted to the backend: the kept one, or a new one. */
+static int ring_page(struct netfront_dev *d, void **page, grant_ref_t *ref)
+{
+    if (!*page)
+        *page = pv_alloc_page();
+    if (!*page)
+        return -ENOMEM;
+    memset(*page, 0, PV_PAGE_SIZE);
+    int rc = gnttab_grant_access(d->info.backend_id, pv_virt_to_mfn(*page), false);
+    if (rc < 0)
+        return rc;
+    *ref = (grant_ref_t)rc;
+    return 0;
+}
+
+/* Both rings granted and initialised (rx buffers posted), and a port. */
+static int rings_setup(struct netfront_dev *d)
+{
+    int rc = ring_page(d, &d->tx_page, &d->tx_ring_ref);
+
+    if (rc < 0)
+        return rc;
+    rc = ring_page(d, &d->rx_page, &d->rx_ring_ref);
+    if (rc < 0) {
+        (void)gnttab_end_access(d->tx_ring_ref); /* never shown to anyone */
+        return rc;
+    }
+    d->rings_live = true;
+    rc = evtchn_alloc_unbound(d->info.backend_id, ring_event, d);
+    if (rc < 0) {
+        rings_teardown(d);
+        return rc;
+    }
+    d->port = (evtchn_port_t)rc;
+    d->port_live = true;
+    netif_tx_sring_t *ts = d->tx_page;
+    netif_rx_sring_t *rs = d->rx_page;
+    SHARED_RING_INIT(ts);
+    SHARED_RING_INIT(rs);
+    FRONT_RING_INIT(&d->tx, ts, PV_PAGE_SIZE);
+    FRONT_RING_INIT(&d->rx, rs, PV_PAGE_SIZE);
+    nf_rings_reset(d);
+    return 0;
+}
+
+static bool rings_in_use(const struct netfront_dev *d)
+{
+    return d->rings_live && (gnttab_in_use(d->tx_ring_ref) || gnttab_in_use(d->rx_ring_ref));
+}
+
+bool nf_rings_wait_released(const struct netfront_dev *d, uint64_t ns)
+{
+    uint64_t deadline = pv_now_ns() + ns;
+
+    while (rings_in_use(d)) {
+        if (pv_now_ns() >= deadline)
+            return false;
+        pv_sleep_ns(10 * NSEC_PER_MSEC);
+    }
+    return true;
+}
+
+/* ---- the handshake ------------------------------------------------------------------------- */
+
+static int write_keys_in(struct netfront_dev *d, xenbus_transaction_t t)
+{
+    static const char *const ones[] = {"request-rx-copy", "feature-rx-notify", "feature-sg",
+                                       "feature-no-csum-offload", "feature-persistent"};
+    int rc = fe_writeu(d, t, "tx-ring-ref", d->tx_ring_ref);
+
+    if (rc == 0)
+        rc = fe_writeu(d, t, "rx-ring-ref", d->rx_ring_ref);
+    if (rc == 0)
+        rc = fe_writeu(d, t, "event-channel", d->port);
+    for (unsigned int i = 0; rc == 0 && i < ARRAY_SIZE(ones); i++)
+        rc = fe_write(d, t, ones[i], "1");
+    if (rc == 0)
+        rc = fe_writeu(d, t, "state", XenbusStateConnected);
+    return rc;
+}
+
+/* Publishes rings, port, features and state Connected in one transaction (retried). */
+static int write_keys(struct netfront_dev *d)
+{
+    for (int i = 0; i < XS_RETRIES; i++) {
+        xenbus_transaction_t t;
+        int rc = xenbus_transaction_start(&t);
+        if (rc < 0)
+            return rc;
+        rc = write_keys_in(d, t);
+        int end = xenbus_transaction_end(t, rc < 0);
+        if (rc < 0)
+            return rc;
+        if (end != -EAGAIN)
+            return end;
+    }
+    return -EAGAIN;
+}
+
+/* The backend's mtu and features (written before its InitWait). */
+static int read_backend(struct netfront_dev *d)
+{
+    struct netfront_info *in = &d->info;
+    unsigned long mtu = xs_ulong_def(d->be, "mtu", NETFRONT_DEFAULT_MTU);
+
+    if (xs_ulong_def(d->be, "feature-rx-copy", 0) != 1) {
+        printk("netfront: vif %u: the backend does not offer feature-rx-copy\n", in->devid);
+        return -EOPNOTSUPP;
+    }
+    in->sg = xs_ulong_def(d->be, "feature-sg", 0) == 1;
+    in->persistent = xs_ulong_def(d->be, "feature-persistent", 0) == 1;
+    in->max_frame = in->sg ? NETFRONT_MAX_FRAME : PV_PAGE_SIZE;
+    if (mtu < MIN_MTU || mtu > NETFRONT_MAX_FRAME)
+        mtu = NETFRONT_DEFAULT_MTU;
+    in->mtu = (unsigned int)PV_MIN(mtu, (unsigned long)in->max_frame - NETFRONT_ETH_HLEN);
+    in->tx_slots = NF_TX_SLOTS;
+    in->rx_slots = NF_RX_SLOTS;
+    return 0;
+}
+
+/* Backend InitWait: features, buffers, rings, port, keys. */
+static void publish(struct netfront_dev *d)
+{
+    int rc = read_backend(d);
+
+    if (rc == 0)
+        rc = nf_pool_grant(d);
+    if (rc == 0)
+        rc = rings_setup(d);
+    if (rc == 0)
+        rc = write_keys(d);
+    if (rc < 0) {
+        printk("netfront: vif %u: cannot publish the rings: %s\n", d->info.devid,
+               gnttab_strerror(rc));
+        rings_teardown(d);
+        d->error = rc;
+        return;
+    }
+    d->phase = NF_WAIT_CONNECTED;
+    d->published_ns = pv_now_ns();
+}
+
+/* Backend Connected: our side has been Connected since publish(). */
+static void connect(struct netfront_dev *d)
+{
+    d->phase = NF_CONNECTED;
+    nf_notify(d); /* as Linux's netfront: the backend looks at the rx buffers */
+    if (d->was_connected)
+        printk("netfront: vif %u: reconnected\n", d->info.devid);
+    d->was_connected = true;
+}
+
+/* ---- state changes ------------------------------------------------------------------------- */
+
+void nf_lose(struct netfront_dev *d)
+{
+    bool published = d->phase == NF_CONNECTED || d->phase == NF_WAIT_CONNECTED;
+
+    if (d->phase == NF_CONNECTED) {
+        d->st.reconnects++;
+        printk("netfront: vif %u: backend left Connected: reconnecting\n", d->info.devid);
+    }
+    nf_tx_forget(d);
+    rings_teardown(d);
+    (void)nf_fe_state(d, XenbusStateInitialising);
+    /* A restarted backend tells our new handshake from the one its predecessor saw only by
+     * reading Initialising in between: leave it there a moment before the next Connected. */
+    if (published)
+        pv_sleep_ns(RESTATE_NS);
+    d->asked_reconnect = true; /* that is the request a Closed backend waits for */
+    d->phase = NF_WAIT_INITWAIT;
+}
+
+void nf_release(struct netfront_dev *d)
+{
+    nf_tx_forget(d);
+    rings_teardown(d);
+    nf_pool_revoke(d);
+}
+
+void nf_disconnect(struct netfront_dev *d)
+{
+    nf_release(d);
+    (void)nf_fe_state(d, XenbusStateClosed);
+    (void)nf_watch(d, false);
+    d->phase = NF_CLOSED;
+}
+
+/* The toolstack detaches the vif (backend Closing, online = 0). */
+static void detach(struct netfront_dev *d)
+{
+    printk("netfront: vif %u: backend closing (online = 0): detaching\n", d->info.devid);
+    (void)nf_fe_state(d, XenbusStateClosing);
+    (void)nf_rings_wait_released(d, RELEASE_WAIT_NS);
+    nf_disconnect(d);
+}
+
+void nf_handle_state(struct netfront_dev *d)
+{
+    int st = be_state(d);
+    uint64_t now = pv_now_ns();
+
+    d->state_dirty = false;
+    d->state_read_ns = now;
+    if (st < 0)
+        return; /* xenstore trouble: look again later */
+    if ((st == XenbusStateClosing || st == XenbusStateClosed) && be_offline(d)) {
+        detach(d);
+        return;
+    }
+    if (d->phase == NF_CONNECTED && st != XenbusStateConnected)
+        nf_lose(d);
+    if (d->phase == NF_WAIT_CONNECTED) {
+        if (st == XenbusStateConnected) {
+            connect(d);
+            return;
+        }
+        if (st == XenbusStateInitWait && now - d->published_ns < REPUBLISH_NS)
+            return;
+        nf_lose(d);
+    }
+    if (st == XenbusStateInitWait) {
+        publish(d);
+    } else if (st == XenbusStateClosed && !d->asked_reconnect) {
+        (void)nf_fe_state(d, XenbusStateInitialising); /* Xen's "prepare for reconnect" */
+        d->asked_reconnect = true;
+    }
+    if (st != XenbusStateClosed)
+        d->asked_reconnect = false;
+}
