@@ -1,6 +1,7 @@
 #!/bin/sh
 # demo.sh: a first tour: private pvisor stack, hello with its console, smp, the echo guest
-# answering input through xenconsoled, disktest on a PV disk (blkback), list, destroy, stop.
+# answering input through xenconsoled, disktest on a PV disk (blkback), two guests pinging
+# over netback, list, destroy, stop.
 # usage: examples/demo.sh   (after `make`; BUILD=dir if the build is elsewhere)
 set -eu
 cd "$(dirname "$0")/.."
@@ -27,6 +28,12 @@ printf 'hello, console\nquit\n' | step timeout 60 "$B/xl" create -c examples/ech
 # a disk: disktest writes a pattern over a 16 MiB image through blkfront/blkback, reads it back
 step truncate -s 16M "$DISK"
 step timeout 120 "$B/xl" create -c examples/disk.cfg "disk=['format=raw, vdev=xvda, access=rw, target=$DISK']"
+# a network: two nettest guests on netback's embedded switch xenbr0; the second pings the first
+step "$B/xl" create examples/net.cfg
+step timeout 60 "$B/xl" create -c examples/net.cfg 'name="net2"' \
+    'extra="ip=10.0.0.2/24 ping=10.0.0.1 count=5"' "vif=['bridge=xenbr0']"
+step "$B/xl" network-list net
+step "$B/xl" destroy net
 step "$B/xl" create -q -p examples/hello.cfg 'name="hello-paused"'
 step "$B/xl" list
 step "$B/xl" destroy hello-paused
