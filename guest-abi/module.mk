@@ -70,3 +70,4 @@ $(eval $(call unit-test,test-net-proto,tests/unit/test_net_proto.c guest-abi/run
 # netfront's data path against a simulated backend, on the host.
 $(BUILD)/obj/tests/unit/test_net_front.o: HOST_CFLAGS += -Iguest-abi/runtime/include
 $(eval $(call unit-test,test-net-front,tests/unit/test_net_front.c guest-abi/runtime/netfront_io.c,,))
+$(eval $(call guest-image,hostile,guest-abi/guests/hostile.c))

@@ -184,13 +184,15 @@ static void maptrack_release(struct domain *d, unsigned h)
     pthread_mutex_unlock(&d->lock);
 }
 
-/* Reserves a handle for gd (marking the slot used so nobody else takes it). */
+/* Reserves a handle for gd (marking the slot used so nobody else takes it). The slot is
+ * busy until map_one completes it: another vCPU unmapping the handle it guessed before
+ * then gets GNTST_bad_handle instead of releasing a half-made mapping. */
 static int maptrack_reserve(struct domain *d, struct domain *gd)
 {
     pthread_mutex_lock(&d->lock);
     int h = gnttab_maptrack_get(d);
     if (h >= 0) {
-        d->gt.maptrack[h] = (struct gnt_maptrack){.gd = gd};
+        d->gt.maptrack[h] = (struct gnt_maptrack){.gd = gd, .busy = 1};
         d->gt.nr_maps++;
     }
     pthread_mutex_unlock(&d->lock);
@@ -243,8 +245,11 @@ static int16_t map_one(struct vcpu *v, struct gnttab_map_grant_ref *op)
             domain_put(gd);
         return st;
     }
+    pthread_mutex_lock(&d->lock);
     d->gt.maptrack[h].ref = op->ref;
     d->gt.maptrack[h].readonly = ro;
+    d->gt.maptrack[h].busy = 0; /* complete: unmappable from now on */
+    pthread_mutex_unlock(&d->lock);
     op->handle = (grant_handle_t)h;
     op->dev_bus_addr = window_gpa(d, (unsigned)h); /* the frame as this domain sees it */
     return GNTST_okay;

@@ -9,6 +9,8 @@
 #include "pvisord.h"
 
 #define CONSOLE_CHUNK 4096
+#define CONLOG_RATE   (16u << 10) /* bytes/s of a domain's console lines in the hypervisor log */
+#define CONLOG_BURST  (64u << 10)
 #define PV_VIRT_START 0xffff800000000000ULL /* Xen's HYPERVISOR_VIRT_START for x86-64 PV */
 #define COMPAT_VIRT_START 0xf5800000u           /* and for 32-bit guests */
 
@@ -86,6 +88,36 @@ long hc_xen_version(struct vcpu *v, const struct hc_args *a)
     }
 }
 
+/* Whether a console line of n bytes may go to the hypervisor log (the log file and
+ * `xl dmesg`): a token bucket per domain, so that a guest writing console_io in a loop can
+ * neither fill the host's disk nor push other domains' lines out of `xl dmesg`. Its own
+ * log (`xl console` without xenconsoled) keeps everything. Caller holds d->lock. */
+static bool conlog_allow(struct domain *d, size_t n)
+{
+    uint64_t now = now_ns(), since = now - d->conlog_at;
+    if (!d->conlog_at || since > 10 * NSEC_PER_SEC)
+        since = 10 * NSEC_PER_SEC; /* anything longer refills the whole burst anyway */
+    d->conlog_tokens += since * CONLOG_RATE / NSEC_PER_SEC;
+    if (d->conlog_tokens > CONLOG_BURST)
+        d->conlog_tokens = CONLOG_BURST;
+    d->conlog_at = now;
+    /* once over the limit, resume only with half the burst back: not a line at a time */
+    if (d->conlog_tokens >= (d->conlog_dropped ? CONLOG_BURST / 2 : n)) {
+        d->conlog_tokens -= n;
+        if (d->conlog_dropped)
+            hvlog("(d%u) [%llu console lines not in this log: over %u bytes/s; `xl console` "
+                  "has them while they fit the domain's own log]",
+                  d->domid, (unsigned long long)d->conlog_dropped, CONLOG_RATE);
+        d->conlog_dropped = 0;
+        return true;
+    }
+    if (d->conlog_dropped++ == 0)
+        hvlog("(d%u) [console output over the limit of %u bytes/s (burst %u): lines are left "
+              "out of this log until the rate drops]",
+              d->domid, CONLOG_RATE, CONLOG_BURST);
+    return false;
+}
+
 /* Output goes to the domain's log (xl console / create -c) and, line by line, to xl dmesg.
  * Called with the domain's lock held. */
 void domain_console_write(struct domain *d, const char *s, size_t n)
@@ -94,7 +126,8 @@ void domain_console_write(struct domain *d, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (c == '\n' || d->conline_len == sizeof d->conline - 1) {
-            hvlog("(d%u) %.*s", d->domid, (int)d->conline_len, d->conline);
+            if (conlog_allow(d, d->conline_len + 8))
+                hvlog("(d%u) %.*s", d->domid, (int)d->conline_len, d->conline);
             d->conline_len = 0;
         }
         if (c != '\n' && c != '\r')
@@ -112,6 +145,8 @@ long hc_console_io(struct vcpu *v, const struct hc_args *a)
     char chunk[CONSOLE_CHUNK];
     while (count) {
         size_t n = count < sizeof chunk ? (size_t)count : sizeof chunk;
+        if (hc_preempted(v))
+            return -EINTR;
         if (copy_from_guest(v, chunk, buf, n))
             return -EFAULT;
         pthread_mutex_lock(&v->d->lock);

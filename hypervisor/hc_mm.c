@@ -344,6 +344,10 @@ long hc_mmu_update(struct vcpu *v, const struct hc_args *a)
     uint64_t i;
     for (i = 0; i < count && rc == 0; i++) {
         struct mmu_update u;
+        if (hc_preempted(v)) {
+            rc = -EINTR;
+            break;
+        }
         if (copy_from_guest(v, &u, list + i * sizeof u, sizeof u)) {
             rc = -EFAULT;
             break;
@@ -436,6 +440,10 @@ long hc_mmuext_op(struct vcpu *v, const struct hc_args *a)
     uint64_t i;
     for (i = 0; i < count; i++) {
         struct mmuext_op op;
+        if (hc_preempted(v)) {
+            rc = -EINTR;
+            break;
+        }
         if (copy_from_guest(v, &op, list + i * sizeof op, sizeof op)) {
             rc = -EFAULT;
             break;

@@ -134,6 +134,8 @@ long hc_multicall(struct vcpu *v, const struct hc_args *a)
     for (uint64_t i = 0; i < nr; i++) {
         uint64_t at = list + i * esize, op;
         struct hc_args sub;
+        if (hc_preempted(v))
+            return -EINTR;
         if (mc_read(v, at, &op, &sub))
             return -EFAULT;
         long r;

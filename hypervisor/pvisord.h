@@ -119,7 +119,7 @@ struct gnt_maptrack {
     uint32_t ref;
     uint8_t readonly;
     uint8_t has_pte;   /* host_map: pte_ma holds the PTE we wrote */
-    uint8_t busy;      /* being unmapped */
+    uint8_t busy;      /* being mapped or unmapped: no unmap may start */
     uint64_t pte_ma;
 };
 
@@ -229,6 +229,9 @@ struct domain {
     struct logbuf log;           /* console_io output + crash reports */
     char conline[160];           /* partial console line for the hypervisor log */
     size_t conline_len;
+    uint64_t conlog_tokens;      /* bytes of console lines the hypervisor log still takes */
+    uint64_t conlog_at;          /* when conlog_tokens was last refilled (0: never) */
+    uint64_t conlog_dropped;     /* lines kept out of the hypervisor log since the last note */
     uint64_t nr_hypercalls;
     uint64_t hc_count[64];       /* per hypercall number */
     uint64_t tsc_offset;         /* guest TSC = host TSC + tsc_offset */
@@ -422,6 +425,14 @@ static inline bool is_canonical(uint64_t va)
 static inline bool hc_compat(const struct vcpu *v)
 {
     return v->hc_compat;
+}
+/* True once v's domain is being destroyed. Hypercalls whose work grows with guest-chosen
+ * counts (multicall, mmu_update, mmuext_op, console_io) check it per entry and end early
+ * with -EINTR: there are no continuations, so this is what bounds how long `xl destroy`
+ * waits for a vCPU thread inside a huge batch. */
+static inline bool hc_preempted(const struct vcpu *v)
+{
+    return atomic_load_explicit(&v->d->flags, memory_order_relaxed) & PVCTL_DOMF_DYING;
 }
 /* Sets d's memory map (n <= PVISOR_E820_MAX entries, copied). 0 or -errno. */
 int domain_set_e820(struct domain *d, const struct e820_entry *map, unsigned n);
