@@ -1,11 +1,13 @@
 # tests/fuzz/module.mk: libFuzzer targets for parsers of untrusted input (`make fuzz`, clang with
 # ASan + UBSan) and, for `make check`, replay programs that run each target's checked-in
 # corpus and regression inputs (tests/e2e/fuzz_replay.sh).
-FUZZ_TARGETS    := blkif xlcfg xldisk elf
+FUZZ_TARGETS    := blkif xlcfg xldisk elf netif xlvif
 FUZZ_SRCS_blkif := backends/blkback/ring.c
 FUZZ_SRCS_xlcfg := dom0-tools/xl/xlcfg_parse.c
 FUZZ_SRCS_elf   := dom0-tools/lib/elf.c
 FUZZ_SRCS_xldisk := dom0-tools/xl/xlcfg_disk.c
+FUZZ_SRCS_netif := backends/netback/tx.c
+FUZZ_SRCS_xlvif := dom0-tools/xl/xlcfg_vif.c
 FUZZ_CC         ?= clang
 FUZZ_SECONDS    ?= 60
 FUZZ_CFLAGS     := -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
