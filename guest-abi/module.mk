@@ -15,7 +15,7 @@ PVGUEST_SRCS := \
 	guest-abi/runtime/hypercall.c \
 	guest-abi/runtime/lib.c
 
-PVGUEST_SRCS += guest-abi/runtime/xenbus.c guest-abi/runtime/xenbus_ops.c
+PVGUEST_SRCS += guest-abi/runtime/xenbus.c guest-abi/runtime/xenbus_ops.c guest-abi/runtime/xenbus_dev.c
 PVGUEST_SRCS += guest-abi/runtime/gnttab.c
 PVGUEST_SRCS += guest-abi/runtime/setup_pvh.c
 PVGUEST_SRCS += guest-abi/runtime/blkfront.c guest-abi/runtime/blkfront_xb.c \

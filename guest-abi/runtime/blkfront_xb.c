@@ -6,128 +6,25 @@
 #define REPUBLISH_NS    (10 * NSEC_PER_SEC) /* backend still InitWait after we published */
 #define RELEASE_WAIT_NS (2 * NSEC_PER_SEC)  /* detach: backend unmapping the ring */
 #define XS_RETRIES      8                   /* transaction conflicts */
-#define XS_PATH         192                 /* room for <backend>/<key> */
-
-/* ---- xenstore helpers -------------------------------------------------------------------- */
-
-/* dir/key into path (XS_PATH bytes); 0 or -ENAMETOOLONG. */
-static int join(char *path, const char *dir, const char *key)
-{
-    return (size_t)snprintf(path, XS_PATH, "%s/%s", dir, key) < XS_PATH ? 0 : -ENAMETOOLONG;
-}
-
-static int xs_read_at(const char *dir, const char *key, char *buf, unsigned int size)
-{
-    char path[XS_PATH];
-    int rc = join(path, dir, key);
-
-    if (rc == 0)
-        rc = xenbus_read(XBT_NIL, path, buf, size);
-    return rc >= 0 && (unsigned int)rc >= size ? -E2BIG : rc;
-}
-
-/* A decimal value: 0, -ENOENT, -EINVAL (not a number) or another xenstore error. */
-static int xs_ulong(const char *dir, const char *key, unsigned long *out)
-{
-    char buf[32], *end;
-    int rc = xs_read_at(dir, key, buf, sizeof(buf));
-
-    if (rc < 0)
-        return rc;
-    *out = strtoul(buf, &end, 10);
-    return rc == 0 || *end ? -EINVAL : 0;
-}
-
-static unsigned long xs_ulong_def(const char *dir, const char *key, unsigned long def)
-{
-    unsigned long v;
-    return xs_ulong(dir, key, &v) == 0 ? v : def;
-}
-
-static int fe_write(struct blkfront_dev *d, xenbus_transaction_t t, const char *key,
-                    const char *val)
-{
-    char path[XS_PATH];
-    int rc = join(path, d->fe, key);
-
-    return rc < 0 ? rc : xenbus_write(t, path, val);
-}
-
-static int fe_writeu(struct blkfront_dev *d, xenbus_transaction_t t, const char *key,
-                     unsigned long v)
-{
-    char val[24];
-    snprintf(val, sizeof(val), "%lu", v);
-    return fe_write(d, t, key, val);
-}
 
 int bf_fe_state(struct blkfront_dev *d, enum xenbus_state s)
 {
-    return fe_writeu(d, XBT_NIL, "state", (unsigned long)s);
-}
-
-static void fe_rm(struct blkfront_dev *d, xenbus_transaction_t t, const char *key)
-{
-    char path[XS_PATH];
-
-    if (join(path, d->fe, key) == 0)
-        (void)xenbus_rm(t, path); /* -ENOENT is fine */
-}
-
-/* Backend state (XenbusStateUnknown if the node is gone), or -errno on xenstore trouble. */
-static int be_state(struct blkfront_dev *d)
-{
-    unsigned long v;
-    int rc = xs_ulong(d->be, "state", &v);
-
-    if (rc == -ENOENT || rc == -EINVAL)
-        return XenbusStateUnknown;
-    return rc < 0 ? rc : (int)PV_MIN(v, 255UL);
-}
-
-/* The toolstack's detach: online = 0. */
-static bool be_offline(struct blkfront_dev *d)
-{
-    unsigned long v;
-    return xs_ulong(d->be, "online", &v) == 0 && v == 0;
+    return xenbus_write_ulong(XBT_NIL, d->fe, "state", (unsigned long)s);
 }
 
 int bf_read_backend(struct blkfront_dev *d)
 {
-    unsigned long bid;
-    int rc = xs_read_at(d->fe, "backend", d->be, sizeof(d->be));
-
-    if (rc == 0 || (rc > 0 && d->be[0] != '/'))
-        return -EINVAL;
-    if (rc < 0)
-        return rc;
-    rc = xs_ulong(d->fe, "backend-id", &bid);
-    if (rc < 0)
-        return rc;
-    if (bid >= DOMID_FIRST_RESERVED)
-        return -EINVAL;
-    d->info.backend_id = (domid_t)bid;
-    return 0;
+    return xenbus_read_backend(d->fe, d->be, sizeof(d->be), &d->info.backend_id);
 }
 
 int bf_watch(struct blkfront_dev *d, bool on)
 {
-    char path[XS_PATH];
-    int rc = join(path, d->be, "state");
-
-    if (rc < 0)
-        return rc;
-    return on ? xenbus_watch(path, d->token) : xenbus_unwatch(path, d->token);
+    return xenbus_watch_state(d->be, d->token, on);
 }
 
 bool bf_watch_fired(struct blkfront_dev *d)
 {
-    char path[8]; /* the path is not needed: the token names the device */
-    bool fired = false;
-
-    while (xenbus_read_watch_token(d->token, path, sizeof(path), XENBUS_NO_WAIT) == 0)
-        fired = true;
-    return fired;
+    return xenbus_watch_fired(d->token);
 }
 
 /* ---- the shared ring ----------------------------------------------------------------------- */
@@ -271,13 +168,13 @@ static void forget_keys(struct blkfront_dev *d, xenbus_transaction_t t)
     char key[24];
 
     if (d->published_order == 0)
-        fe_rm(d, t, "ring-ref");
+        xenbus_rm_at(t, d->fe, "ring-ref");
     if (d->published_order <= 0)
         return;
-    fe_rm(d, t, "ring-page-order");
+    xenbus_rm_at(t, d->fe, "ring-page-order");
     for (unsigned int i = 0; i < (1u << d->published_order); i++) {
         snprintf(key, sizeof(key), "ring-ref%u", i);
-        fe_rm(d, t, key);
+        xenbus_rm_at(t, d->fe, key);
     }
 }
 
@@ -288,22 +185,22 @@ static int write_keys_in(struct blkfront_dev *d, xenbus_transaction_t t)
 
     forget_keys(d, t);
     if (d->ring_order == 0) {
-        rc = fe_writeu(d, t, "ring-ref", d->ring_ref[0]);
+        rc = xenbus_write_ulong(t, d->fe, "ring-ref", d->ring_ref[0]);
     } else {
-        rc = fe_writeu(d, t, "ring-page-order", d->ring_order);
+        rc = xenbus_write_ulong(t, d->fe, "ring-page-order", d->ring_order);
         for (unsigned int i = 0; rc == 0 && i < (1u << d->ring_order); i++) {
             snprintf(key, sizeof(key), "ring-ref%u", i);
-            rc = fe_writeu(d, t, key, d->ring_ref[i]);
+            rc = xenbus_write_ulong(t, d->fe, key, d->ring_ref[i]);
         }
     }
     if (rc == 0)
-        rc = fe_writeu(d, t, "event-channel", d->port);
+        rc = xenbus_write_ulong(t, d->fe, "event-channel", d->port);
     if (rc == 0)
-        rc = fe_write(d, t, "protocol", XEN_IO_PROTO_ABI_NATIVE);
+        rc = xenbus_write_at(t, d->fe, "protocol", XEN_IO_PROTO_ABI_NATIVE);
     if (rc == 0)
-        rc = fe_write(d, t, "feature-persistent", "1");
+        rc = xenbus_write_at(t, d->fe, "feature-persistent", "1");
     if (rc == 0)
-        rc = fe_writeu(d, t, "state", XenbusStateInitialised);
+        rc = xenbus_write_ulong(t, d->fe, "state", XenbusStateInitialised);
     return rc;
 }
 
@@ -328,7 +225,7 @@ static int write_keys(struct blkfront_dev *d)
 /* Backend InitWait: ring, port, keys. */
 static void publish(struct blkfront_dev *d)
 {
-    unsigned long order = xs_ulong_def(d->be, "max-ring-page-order", 0);
+    unsigned long order = xenbus_read_ulong_def(d->be, "max-ring-page-order", 0);
     int rc = ring_setup(d, (unsigned int)PV_MIN(order, (unsigned long)MAX_RING_ORDER));
 
     if (rc == 0)
@@ -349,26 +246,26 @@ static int read_info(struct blkfront_dev *d)
     struct blkfront_info *in = &d->info;
     unsigned long v;
     char mode[4] = "";
-    int rc = xs_ulong(d->be, "sectors", &v);
+    int rc = xenbus_read_ulong(d->be, "sectors", &v);
 
     if (rc < 0)
         return rc;
     in->sectors = v;
-    in->sector_size = (uint32_t)xs_ulong_def(d->be, "sector-size", BLKFRONT_SECTOR);
+    in->sector_size = (uint32_t)xenbus_read_ulong_def(d->be, "sector-size", BLKFRONT_SECTOR);
     if (in->sector_size < BLKFRONT_SECTOR || in->sector_size > PV_PAGE_SIZE ||
         (in->sector_size & (in->sector_size - 1)))
         return -EINVAL;
     in->physical_sector_size =
-        (uint32_t)xs_ulong_def(d->be, "physical-sector-size", in->sector_size);
-    in->vdisk_info = (uint32_t)xs_ulong_def(d->be, "info", 0);
-    (void)xs_read_at(d->be, "mode", mode, sizeof(mode));
+        (uint32_t)xenbus_read_ulong_def(d->be, "physical-sector-size", in->sector_size);
+    in->vdisk_info = (uint32_t)xenbus_read_ulong_def(d->be, "info", 0);
+    (void)xenbus_read_at(d->be, "mode", mode, sizeof(mode));
     in->read_only = (in->vdisk_info & VDISK_READONLY) || mode[0] == 'r';
-    in->flush = xs_ulong_def(d->be, "feature-flush-cache", 0) == 1;
-    in->discard = xs_ulong_def(d->be, "feature-discard", 0) == 1;
-    in->discard_granularity = (uint32_t)xs_ulong_def(d->be, "discard-granularity", 0);
-    in->discard_alignment = (uint32_t)xs_ulong_def(d->be, "discard-alignment", 0);
-    in->persistent = xs_ulong_def(d->be, "feature-persistent", 0) == 1;
-    v = xs_ulong_def(d->be, "feature-max-indirect-segments", 0);
+    in->flush = xenbus_read_ulong_def(d->be, "feature-flush-cache", 0) == 1;
+    in->discard = xenbus_read_ulong_def(d->be, "feature-discard", 0) == 1;
+    in->discard_granularity = (uint32_t)xenbus_read_ulong_def(d->be, "discard-granularity", 0);
+    in->discard_alignment = (uint32_t)xenbus_read_ulong_def(d->be, "discard-alignment", 0);
+    in->persistent = xenbus_read_ulong_def(d->be, "feature-persistent", 0) == 1;
+    v = xenbus_read_ulong_def(d->be, "feature-max-indirect-segments", 0);
     in->indirect_segments = v > DIRECT_SEGS ? (unsigned int)PV_MIN(v, (unsigned long)MAX_SEGS) : 0;
     in->max_segments = in->indirect_segments ? in->indirect_segments : DIRECT_SEGS;
     in->ring_pages = 1u << d->ring_order;
@@ -442,14 +339,14 @@ static void detach(struct blkfront_dev *d)
 
 void bf_handle_state(struct blkfront_dev *d)
 {
-    int st = be_state(d);
+    int st = xenbus_read_state(d->be);
     uint64_t now = pv_now_ns();
 
     d->state_dirty = false;
     d->state_read_ns = now;
     if (st < 0)
         return; /* xenstore trouble: look again later */
-    if ((st == XenbusStateClosing || st == XenbusStateClosed) && be_offline(d)) {
+    if ((st == XenbusStateClosing || st == XenbusStateClosed) && xenbus_dev_offline(d->be)) {
         detach(d);
         return;
     }

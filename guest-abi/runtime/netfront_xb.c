@@ -7,83 +7,11 @@
 #define RELEASE_WAIT_NS (2 * NSEC_PER_SEC)    /* detach: backend unmapping the rings */
 #define RESTATE_NS      (200 * NSEC_PER_MSEC) /* Initialising shown before republishing */
 #define XS_RETRIES      8                     /* transaction conflicts */
-#define XS_PATH         192                   /* room for <backend>/<key> */
 #define MIN_MTU         68
-
-/* ---- xenstore helpers -------------------------------------------------------------------- */
-
-/* dir/key into path (XS_PATH bytes); 0 or -ENAMETOOLONG. */
-static int join(char *path, const char *dir, const char *key)
-{
-    return (size_t)snprintf(path, XS_PATH, "%s/%s", dir, key) < XS_PATH ? 0 : -ENAMETOOLONG;
-}
-
-static int xs_read_at(const char *dir, const char *key, char *buf, unsigned int size)
-{
-    char path[XS_PATH];
-    int rc = join(path, dir, key);
-
-    if (rc == 0)
-        rc = xenbus_read(XBT_NIL, path, buf, size);
-    return rc >= 0 && (unsigned int)rc >= size ? -E2BIG : rc;
-}
-
-/* A decimal value: 0, -ENOENT, -EINVAL (not a number) or another xenstore error. */
-static int xs_ulong(const char *dir, const char *key, unsigned long *out)
-{
-    char buf[32], *end;
-    int rc = xs_read_at(dir, key, buf, sizeof(buf));
-
-    if (rc < 0)
-        return rc;
-    *out = strtoul(buf, &end, 10);
-    return rc == 0 || *end || buf[0] < '0' || buf[0] > '9' ? -EINVAL : 0;
-}
-
-static unsigned long xs_ulong_def(const char *dir, const char *key, unsigned long def)
-{
-    unsigned long v;
-    return xs_ulong(dir, key, &v) == 0 ? v : def;
-}
-
-static int fe_write(struct netfront_dev *d, xenbus_transaction_t t, const char *key,
-                    const char *val)
-{
-    char path[XS_PATH];
-    int rc = join(path, d->fe, key);
-
-    return rc < 0 ? rc : xenbus_write(t, path, val);
-}
-
-static int fe_writeu(struct netfront_dev *d, xenbus_transaction_t t, const char *key,
-                     unsigned long v)
-{
-    char val[24];
-    snprintf(val, sizeof(val), "%lu", v);
-    return fe_write(d, t, key, val);
-}
 
 int nf_fe_state(struct netfront_dev *d, enum xenbus_state s)
 {
-    return fe_writeu(d, XBT_NIL, "state", (unsigned long)s);
-}
-
-/* Backend state (XenbusStateUnknown if the node is gone), or -errno on xenstore trouble. */
-static int be_state(struct netfront_dev *d)
-{
-    unsigned long v;
-    int rc = xs_ulong(d->be, "state", &v);
-
-    if (rc == -ENOENT || rc == -EINVAL)
-        return XenbusStateUnknown;
-    return rc < 0 ? rc : (int)PV_MIN(v, 255UL);
-}
-
-/* The toolstack's detach: online = 0. */
-static bool be_offline(struct netfront_dev *d)
-{
-    unsigned long v;
-    return xs_ulong(d->be, "online", &v) == 0 && v == 0;
+    return xenbus_write_ulong(XBT_NIL, d->fe, "state", (unsigned long)s);
 }
 
 void netfront_format_mac(const uint8_t mac[6], char *buf)
@@ -94,21 +22,12 @@ void netfront_format_mac(const uint8_t mac[6], char *buf)
 
 int nf_read_frontend(struct netfront_dev *d)
 {
-    unsigned long bid;
     char mac[24];
-    int rc = xs_read_at(d->fe, "backend", d->be, sizeof(d->be));
+    int rc = xenbus_read_backend(d->fe, d->be, sizeof(d->be), &d->info.backend_id);
 
-    if (rc == 0 || (rc > 0 && d->be[0] != '/'))
-        return -EINVAL;
     if (rc < 0)
         return rc;
-    rc = xs_ulong(d->fe, "backend-id", &bid);
-    if (rc < 0)
-        return rc;
-    if (bid >= DOMID_FIRST_RESERVED)
-        return -EINVAL;
-    d->info.backend_id = (domid_t)bid;
-    rc = xs_read_at(d->fe, "mac", mac, sizeof(mac));
+    rc = xenbus_read_at(d->fe, "mac", mac, sizeof(mac));
     if (rc < 0)
         return rc;
     if (!np_parse_mac(mac, d->info.mac) || (d->info.mac[0] & 1)) {
@@ -120,22 +39,12 @@ int nf_read_frontend(struct netfront_dev *d)
 
 int nf_watch(struct netfront_dev *d, bool on)
 {
-    char path[XS_PATH];
-    int rc = join(path, d->be, "state");
-
-    if (rc < 0)
-        return rc;
-    return on ? xenbus_watch(path, d->token) : xenbus_unwatch(path, d->token);
+    return xenbus_watch_state(d->be, d->token, on);
 }
 
 bool nf_watch_fired(struct netfront_dev *d)
 {
-    char path[8]; /* the path is not needed: the token names the device */
-    bool fired = false;
-
-    while (xenbus_read_watch_token(d->token, path, sizeof(path), XENBUS_NO_WAIT) == 0)
-        fired = true;
-    return fired;
+    return xenbus_watch_fired(d->token);
 }
 
 /* ---- rings and port ------------------------------------------------------------------------ */
@@ -234,16 +143,16 @@ static int write_keys_in(struct netfront_dev *d, xenbus_transaction_t t)
 {
     static const char *const ones[] = {"request-rx-copy", "feature-rx-notify", "feature-sg",
                                        "feature-no-csum-offload", "feature-persistent"};
-    int rc = fe_writeu(d, t, "tx-ring-ref", d->tx_ring_ref);
+    int rc = xenbus_write_ulong(t, d->fe, "tx-ring-ref", d->tx_ring_ref);
 
     if (rc == 0)
-        rc = fe_writeu(d, t, "rx-ring-ref", d->rx_ring_ref);
+        rc = xenbus_write_ulong(t, d->fe, "rx-ring-ref", d->rx_ring_ref);
     if (rc == 0)
-        rc = fe_writeu(d, t, "event-channel", d->port);
+        rc = xenbus_write_ulong(t, d->fe, "event-channel", d->port);
     for (unsigned int i = 0; rc == 0 && i < ARRAY_SIZE(ones); i++)
-        rc = fe_write(d, t, ones[i], "1");
+        rc = xenbus_write_at(t, d->fe, ones[i], "1");
     if (rc == 0)
-        rc = fe_writeu(d, t, "state", XenbusStateConnected);
+        rc = xenbus_write_ulong(t, d->fe, "state", XenbusStateConnected);
     return rc;
 }
 
@@ -269,14 +178,14 @@ static int write_keys(struct netfront_dev *d)
 static int read_backend(struct netfront_dev *d)
 {
     struct netfront_info *in = &d->info;
-    unsigned long mtu = xs_ulong_def(d->be, "mtu", NETFRONT_DEFAULT_MTU);
+    unsigned long mtu = xenbus_read_ulong_def(d->be, "mtu", NETFRONT_DEFAULT_MTU);
 
-    if (xs_ulong_def(d->be, "feature-rx-copy", 0) != 1) {
+    if (xenbus_read_ulong_def(d->be, "feature-rx-copy", 0) != 1) {
         printk("netfront: vif %u: the backend does not offer feature-rx-copy\n", in->devid);
         return -EOPNOTSUPP;
     }
-    in->sg = xs_ulong_def(d->be, "feature-sg", 0) == 1;
-    in->persistent = xs_ulong_def(d->be, "feature-persistent", 0) == 1;
+    in->sg = xenbus_read_ulong_def(d->be, "feature-sg", 0) == 1;
+    in->persistent = xenbus_read_ulong_def(d->be, "feature-persistent", 0) == 1;
     in->max_frame = in->sg ? NETFRONT_MAX_FRAME : PV_PAGE_SIZE;
     if (mtu < MIN_MTU || mtu > NETFRONT_MAX_FRAME)
         mtu = NETFRONT_DEFAULT_MTU;
@@ -365,14 +274,14 @@ static void detach(struct netfront_dev *d)
 
 void nf_handle_state(struct netfront_dev *d)
 {
-    int st = be_state(d);
+    int st = xenbus_read_state(d->be);
     uint64_t now = pv_now_ns();
 
     d->state_dirty = false;
     d->state_read_ns = now;
     if (st < 0)
         return; /* xenstore trouble: look again later */
-    if ((st == XenbusStateClosing || st == XenbusStateClosed) && be_offline(d)) {
+    if ((st == XenbusStateClosing || st == XenbusStateClosed) && xenbus_dev_offline(d->be)) {
         detach(d);
         return;
     }

@@ -88,6 +88,29 @@ int xenbus_read_watch(char *path, unsigned psize, char *token, unsigned tsize,
 int xenbus_read_watch_token(const char *token, char *path, unsigned psize, uint64_t deadline_ns);
 unsigned long xenbus_watch_dropped(void);
 
+/*
+ * Split-device helpers (xenbus_dev.c): KEY under directory DIR (paths up to
+ * XENBUS_PATH_MAX bytes, else -ENAMETOOLONG). read_at: bytes read, -E2BIG when the value
+ * does not fit size with its terminator. read_ulong: 0, -ENOENT, -EINVAL (not a decimal
+ * number). read_state: DIR/state, XenbusStateUnknown when missing or malformed, -errno on
+ * xenstore trouble. dev_offline: DIR/online is 0 (the toolstack's detach). read_backend:
+ * the frontend directory's "backend" path (absolute) and "backend-id".
+ */
+#define XENBUS_PATH_MAX 192
+int xenbus_read_at(const char *dir, const char *key, char *buf, unsigned int size);
+int xenbus_read_ulong(const char *dir, const char *key, unsigned long *out);
+unsigned long xenbus_read_ulong_def(const char *dir, const char *key, unsigned long def);
+int xenbus_write_at(xenbus_transaction_t t, const char *dir, const char *key, const char *val);
+int xenbus_write_ulong(xenbus_transaction_t t, const char *dir, const char *key, unsigned long v);
+void xenbus_rm_at(xenbus_transaction_t t, const char *dir, const char *key);
+int xenbus_read_state(const char *dir);
+bool xenbus_dev_offline(const char *dir);
+int xenbus_read_backend(const char *fe, char *be, unsigned int size, domid_t *id);
+/* Watches (or stops watching) DIR/state with token; whether token's events arrived (taken
+ * off the queue without waiting). */
+int xenbus_watch_state(const char *dir, const char *token, bool on);
+bool xenbus_watch_fired(const char *token);
+
 /* Transactions: start gives a nonzero id in *t; end commits (abort = false) or aborts;
  * a commit that conflicts with another writer fails with -EAGAIN (retry the whole
  * transaction). */
