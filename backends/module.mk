@@ -1,7 +1,7 @@
 # backends/module.mk: the split-driver backends: xenconsoled (PV consoles), blkback (block), netback (network).
 XCD_SRCS := $(addprefix backends/xenconsoled/,main.c domain.c io.c ring.c ctlsock.c)
 
-$(eval $(call host-prog,xenconsoled,$(XCD_SRCS),$(BUILD)/lib/libpvctl.a $(BUILD)/lib/libpvxs.a,))
+$(eval $(call host-prog,xenconsoled,$(XCD_SRCS),$(BUILD)/lib/libpvctl.a $(BUILD)/lib/libpvxs.a $(BUILD)/lib/libpvsandbox.a,-lseccomp))
 
 # The ring code against hostile indexes, without pvisord.
 $(eval $(call unit-test,test-cons-ring,tests/unit/test_cons_ring.c backends/xenconsoled/ring.c,,))
@@ -13,7 +13,7 @@ $(eval $(call host-lib,pvback,$(PVBACK_SRCS)))
 PVBACK_LIBS := $(BUILD)/lib/libpvback.a $(BUILD)/lib/libpvctl.a $(BUILD)/lib/libpvxs.a
 
 BLKBACK_SRCS := $(addprefix backends/blkback/,main.c xenbus.c vbd.c ring.c io.c image.c)
-$(eval $(call host-prog,blkback,$(BLKBACK_SRCS),$(PVBACK_LIBS),-luring))
+$(eval $(call host-prog,blkback,$(BLKBACK_SRCS),$(PVBACK_LIBS) $(BUILD)/lib/libpvsandbox.a,-luring -lseccomp))
 
 # Request decoding and the I/O engines, without pvisord.
 $(eval $(call unit-test,test-blkback,tests/unit/test_blkback.c backends/blkback/ring.c backends/blkback/io.c,,-luring))

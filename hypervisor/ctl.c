@@ -258,9 +258,16 @@ static int op_vcpu_list(const void *in, struct reply *out)
 {
     WITH_DOMAIN(in, d);
     struct pvctl_vcpuinfo *vi = (void *)out->buf;
+    pthread_mutex_lock(&d->lock); /* a destroy may be taking the vCPUs away (domain_release) */
     for (unsigned i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         unsigned f = 0;
+        if (!v) {
+            vi[i] = (struct pvctl_vcpuinfo){.domid = d->domid, .vcpu = i, .host_cpu = -1};
+            continue;
+        }
+        uint64_t cpu = __atomic_load_n(&v->cpu_time_ns, __ATOMIC_RELAXED);
+        uint64_t nhc = __atomic_load_n(&v->nr_hypercalls, __ATOMIC_RELAXED);
         if (atomic_load(&v->online))
             f |= PVCTL_VCPUF_ONLINE;
         if (atomic_load(&v->blocked))
@@ -268,9 +275,10 @@ static int op_vcpu_list(const void *in, struct reply *out)
         if (atomic_load(&v->running))
             f |= PVCTL_VCPUF_RUNNING;
         vi[i] = (struct pvctl_vcpuinfo){.domid = d->domid, .vcpu = i, .flags = f,
-                                        .host_cpu = v->host_cpu, .cpu_time_ns = v->cpu_time_ns,
-                                        .nr_hypercalls = v->nr_hypercalls};
+                                        .host_cpu = v->host_cpu, .cpu_time_ns = cpu,
+                                        .nr_hypercalls = nhc};
     }
+    pthread_mutex_unlock(&d->lock);
     out->len = (uint32_t)(d->max_vcpus * sizeof *vi);
     domain_put(d);
     return 0;
@@ -280,7 +288,9 @@ static void count_domain(struct domain *d, void *arg)
 {
     struct pvctl_physinfo *p = arg;
     p->nr_domains++;
+    pthread_mutex_lock(&d->lock); /* hc_mm.c changes it under the lock */
     p->used_pages += d->nr_pages;
+    pthread_mutex_unlock(&d->lock);
 }
 
 static int op_physinfo(const void *in, struct reply *out)

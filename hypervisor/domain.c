@@ -48,9 +48,18 @@ static void domain_release(struct domain *d)
 {
     evtchn_teardown(d); /* first: afterwards no peer's send reaches our vCPUs */
     gnttab_teardown(d);
-    for (unsigned i = 0; i < d->max_vcpus; i++)
-        if (d->vcpus[i])
-            vcpu_destroy(d->vcpus[i]);
+    for (unsigned i = 0; i < d->max_vcpus; i++) {
+        struct vcpu *v = d->vcpus[i];
+        if (!v)
+            continue;
+        vcpu_stop_and_join(v);
+        /* control threads (domain_fill_info, vcpu-list) may still hold d: they look under
+         * the lock */
+        pthread_mutex_lock(&d->lock);
+        d->vcpus[i] = NULL;
+        pthread_mutex_unlock(&d->lock);
+        vcpu_destroy(v);
+    }
     sub_vm_destroy(d->vm);
     d->vm = NULL;
     for (unsigned i = 0; i < d->nr_xmap; i++)
@@ -227,10 +236,10 @@ void domain_notify_state(struct domain *d)
 {
     pthread_mutex_lock(&d->lock);
     pthread_cond_broadcast(&d->state_cond);
-    pthread_mutex_unlock(&d->lock);
-    for (unsigned i = 0; i < d->max_vcpus; i++)
+    for (unsigned i = 0; i < d->max_vcpus; i++) /* under the lock: see domain_release */
         if (d->vcpus[i])
             vcpu_kick(d->vcpus[i]);
+    pthread_mutex_unlock(&d->lock);
 }
 
 bool domain_running(struct domain *d)
@@ -291,7 +300,7 @@ void domain_shutdown(struct domain *d, unsigned reason)
     unsigned old = atomic_load(&d->flags);
     if (old & (PVCTL_DOMF_SHUTDOWN | PVCTL_DOMF_DYING))
         return;
-    d->shutdown_code = reason;
+    __atomic_store_n(&d->shutdown_code, reason, __ATOMIC_RELAXED); /* published by flags */
     atomic_fetch_or(&d->flags, PVCTL_DOMF_SHUTDOWN | ((reason & 0xff) << PVCTL_DOMF_SHUTDOWN_SHIFT));
     static const char *const names[] = {"poweroff", "reboot", "suspend", "crash", "watchdog",
                                         "soft_reset"};
@@ -307,17 +316,20 @@ void domain_fill_info(struct domain *d, struct pvctl_dominfo *info)
     unsigned f = atomic_load(&d->flags);
     unsigned online = 0, running = 0, blocked = 0;
     uint64_t cpu = 0;
+    pthread_mutex_lock(&d->lock); /* vCPUs and the page count (see domain_release, hc_mm.c) */
     for (unsigned i = 0; i < d->max_vcpus; i++) {
         struct vcpu *v = d->vcpus[i];
         if (!v || !atomic_load(&v->online))
             continue;
         online++;
-        cpu += v->cpu_time_ns;
+        cpu += __atomic_load_n(&v->cpu_time_ns, __ATOMIC_RELAXED);
         if (atomic_load(&v->blocked))
             blocked++;
         else
             running++;
     }
+    info->nr_pages = d->nr_pages;
+    pthread_mutex_unlock(&d->lock);
     if (!(f & (PVCTL_DOMF_SHUTDOWN | PVCTL_DOMF_DYING | PVCTL_DOMF_PAUSED))) {
         if (running)
             f |= PVCTL_DOMF_RUNNING;
@@ -325,14 +337,13 @@ void domain_fill_info(struct domain *d, struct pvctl_dominfo *info)
             f |= PVCTL_DOMF_BLOCKED;
     }
     info->flags = f;
-    info->shutdown_code = d->shutdown_code;
+    info->shutdown_code = __atomic_load_n(&d->shutdown_code, __ATOMIC_RELAXED);
     info->nr_vcpus = d->max_vcpus;
     info->nr_online_vcpus = online;
     info->type = d->type;
-    info->nr_pages = d->nr_pages;
     info->max_pages = d->max_pages;
     info->cpu_time_ns = cpu;
-    info->nr_hypercalls = d->nr_hypercalls;
+    info->nr_hypercalls = __atomic_load_n(&d->nr_hypercalls, __ATOMIC_RELAXED);
     memcpy(info->name, d->name, sizeof info->name);
     memcpy(info->uuid, d->uuid, sizeof info->uuid);
 }

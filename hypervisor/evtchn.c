@@ -312,6 +312,18 @@ int evtchn_send(struct domain *d, unsigned port)
     return 0;
 }
 
+/* Whether virq is bound for vcpu; a global VIRQ, on any vCPU (bind_vcpu moves it), as Xen
+ * allows one port per domain for it. Lock held. */
+static bool virq_bound(struct domain *d, unsigned virq, unsigned vcpu)
+{
+    if (!is_global_virq(virq))
+        return d->virq_port[vcpu][virq] != 0;
+    for (unsigned v = 0; v < d->max_vcpus; v++)
+        if (d->virq_port[v][virq])
+            return true;
+    return false;
+}
+
 int evtchn_bind_virq(struct domain *d, unsigned virq, unsigned vcpu, unsigned *port)
 {
     if (virq >= NR_VIRQS)
@@ -321,7 +333,7 @@ int evtchn_bind_virq(struct domain *d, unsigned virq, unsigned vcpu, unsigned *p
     if (!vcpu_of(d, vcpu))
         return -ENOENT;
     pthread_mutex_lock(&d->lock);
-    int r = d->virq_port[vcpu][virq] ? -EEXIST : alloc_port(d);
+    int r = virq_bound(d, virq, vcpu) ? -EEXIST : alloc_port(d);
     if (r > 0) {
         d->evtchn[r] = (struct evtchn){.state = ECS_VIRQ, .virq = (uint8_t)virq,
                                        .notify_vcpu = (uint16_t)vcpu};

@@ -103,7 +103,7 @@ long hc_sched_op(struct vcpu *v, const struct hc_args *a)
         if (s.reason > SHUTDOWN_MAX)
             return -EINVAL;
         if (a->a[0] == SCHEDOP_shutdown_code) {
-            v->d->shutdown_code = s.reason;
+            __atomic_store_n(&v->d->shutdown_code, s.reason, __ATOMIC_RELAXED); /* xl reads it */
             return 0;
         }
         hvlog("domain %u requested shutdown (reason %u)", v->d->domid, s.reason);

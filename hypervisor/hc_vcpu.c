@@ -65,7 +65,7 @@ static long runstate(struct vcpu *v, struct vcpu *t, uint64_t arg)
     if (t == v)
         r.state = RUNSTATE_running;
     r.state_entry_time = now_ns();
-    r.time[RUNSTATE_running] = t->cpu_time_ns;
+    r.time[RUNSTATE_running] = __atomic_load_n(&t->cpu_time_ns, __ATOMIC_RELAXED);
     if (hc_compat(v)) {
         struct compat_vcpu_runstate_info c = {.state = r.state,
                                               .state_entry_time = r.state_entry_time};

@@ -84,7 +84,7 @@ const char *sub_name(void)
 
 uint32_t sub_tsc_khz(void)
 {
-    return g_tsc_khz;
+    return __atomic_load_n(&g_tsc_khz, __ATOMIC_RELAXED);
 }
 
 int sub_vm_create(struct sub_vm **out)
@@ -160,8 +160,8 @@ int sub_vcpu_create(struct sub_vm *vm, unsigned id, struct sub_vcpu **out)
         return -ENOMEM;
     }
     int khz = ioctl(v->fd, KVM_GET_TSC_KHZ, 0);
-    if (khz > 0)
-        g_tsc_khz = (uint32_t)khz;
+    if (khz > 0) /* every vCPU thread; read by others */
+        __atomic_store_n(&g_tsc_khz, (uint32_t)khz, __ATOMIC_RELAXED);
     v->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
     v->thread = pthread_self();
     t_run = v->run;
@@ -312,7 +312,8 @@ int sub_vcpu_run(struct sub_vcpu *v, struct sub_exit *e)
     memset(e, 0, sizeof *e);
     if (ioctl(v->fd, KVM_RUN, 0) < 0) {
         if (errno == EINTR || errno == EAGAIN) {
-            v->run->immediate_exit = 0;
+            /* sub_vcpu_kick sets it from other threads */
+            __atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
             e->kind = SUB_EXIT_KICKED;
             return 0;
         }

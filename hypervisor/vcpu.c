@@ -18,14 +18,16 @@ uint64_t now_ns(void)
     return (uint64_t)t.tv_sec * NSEC_PER_SEC + (uint64_t)t.tv_nsec;
 }
 
+/* v->sv is created and destroyed by v's thread while others kick it: wait_lock covers
+ * both (publish_sv, drop_sv), so a kick never touches a destroyed substrate vCPU. */
 void vcpu_kick(struct vcpu *v)
 {
     atomic_store(&v->kick, true);
     pthread_mutex_lock(&v->wait_lock);
     pthread_cond_broadcast(&v->cond);
-    pthread_mutex_unlock(&v->wait_lock);
     if (v->sv && atomic_load(&v->running))
         sub_vcpu_kick(v->sv);
+    pthread_mutex_unlock(&v->wait_lock);
 }
 
 void vcpu_wait(struct vcpu *v, uint64_t deadline)
@@ -227,8 +229,9 @@ static void handle_hcall(struct vcpu *v, uint32_t nr)
               v->d->domid, v->id, nr, (unsigned long long)a.a[0], (unsigned long long)a.a[1],
               (unsigned long long)a.a[2], ret, (unsigned long long)r->rip,
               (unsigned long long)r->rflags);
-    v->nr_hypercalls++;
-    v->d->nr_hypercalls++;
+    /* read by control-socket threads (xl list, vcpu-list); the domain's by every vCPU */
+    __atomic_store_n(&v->nr_hypercalls, v->nr_hypercalls + 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&v->d->nr_hypercalls, 1, __ATOMIC_RELAXED);
     if (!noreg) {
         r = sub_vcpu_regs(v->sv);
         r->rax = (uint64_t)ret;
@@ -349,21 +352,37 @@ static void run_once(struct vcpu *v)
     atomic_store(&v->running, true);
     int r = atomic_load(&v->kick) ? 0 : sub_vcpu_run(v->sv, &e);
     atomic_store(&v->running, false);
-    v->cpu_time_ns += now_ns() - t0;
+    /* only this thread writes it; control-socket threads and other vCPUs read it */
+    __atomic_store_n(&v->cpu_time_ns, v->cpu_time_ns + (now_ns() - t0), __ATOMIC_RELAXED);
     if (r < 0)
         vcpu_crash(v, "the substrate failed to run the vCPU");
     else
         handle_exit(v, &e);
 }
 
+static void publish_sv(struct vcpu *v, struct sub_vcpu *sv)
+{
+    pthread_mutex_lock(&v->wait_lock);
+    v->sv = sv;
+    pthread_mutex_unlock(&v->wait_lock);
+}
+
+static void drop_sv(struct vcpu *v)
+{
+    struct sub_vcpu *sv = v->sv;
+    publish_sv(v, NULL);
+    sub_vcpu_destroy(sv);
+}
+
 static void *vcpu_thread(void *arg)
 {
     struct vcpu *v = arg;
-    int r = sub_vcpu_create(v->d->vm, v->id, &v->sv);
-    if (r == 0 && v->d->type == PVCTL_TYPE_PVH && (r = pvh_vcpu_init(v)) < 0) {
-        sub_vcpu_destroy(v->sv);
-        v->sv = NULL;
-    }
+    struct sub_vcpu *sv = NULL;
+    int r = sub_vcpu_create(v->d->vm, v->id, &sv);
+    if (r == 0)
+        publish_sv(v, sv);
+    if (r == 0 && v->d->type == PVCTL_TYPE_PVH && (r = pvh_vcpu_init(v)) < 0)
+        drop_sv(v);
     if (r == 0) {
         struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = SUB_KICK_SIGNAL};
         sev._sigev_un._tid = gettid();
@@ -385,8 +404,7 @@ static void *vcpu_thread(void *arg)
     }
     if (v->host_timer_ok)
         timer_delete(v->host_timer);
-    sub_vcpu_destroy(v->sv);
-    v->sv = NULL;
+    drop_sv(v);
     return NULL;
 }
 
@@ -443,8 +461,7 @@ void vcpu_destroy(struct vcpu *v)
     vcpu_stop_and_join(v);
     pthread_cond_destroy(&v->cond);
     pthread_mutex_destroy(&v->wait_lock);
-    v->d->vcpus[v->id] = NULL;
-    free(v);
+    free(v); /* domain_release took it out of d->vcpus */
 }
 
 bool vcpu_events_pending(struct vcpu *v)

@@ -9,6 +9,17 @@ pass=0 fail=0 skip=0
 failed_names=()
 log_dir=${BUILD:-build}/test-logs
 mkdir -p "$log_dir"
+# Sanitizer builds (make SANITIZE=...): every process's reports go to $log_dir/sanitizers/
+# (daemons' stderr goes away with their run directory) and any report counts as a failure;
+# reports checked and explained are suppressed in tests/lsan.supp and tests/tsan.supp.
+# Options the caller set win.
+supp_dir=$(cd "$(dirname "$0")" && pwd)
+san_dir=$(cd "$log_dir" && pwd)/sanitizers
+rm -rf "$san_dir" && mkdir -p "$san_dir"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-log_path=$san_dir/asan}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-log_path=$san_dir/ubsan:print_stacktrace=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$supp_dir/lsan.supp}
+export TSAN_OPTIONS=${TSAN_OPTIONS:-suppressions=$supp_dir/tsan.supp:log_path=$san_dir/tsan}
 
 count_lines() { # $1 = log file, $2 = suite name
     local p f s
@@ -51,6 +62,12 @@ for t in tests/e2e/*.sh; do
     printf '%-28s %s passed, %s failed, %s skipped (%ss)\n' "e2e/$name" \
         "$(grep -c '^PASS: ' "$log")" "$nf" "$(grep -c '^SKIP: ' "$log")" "$(( $(date +%s) - start ))"
 done
+
+san_reports=$(grep -lE 'ERROR: [A-Za-z]+Sanitizer|runtime error:|WARNING: ThreadSanitizer' \
+    "$san_dir"/* 2>/dev/null | wc -l)
+if [ "$san_reports" != 0 ]; then
+    fail=$((fail + 1)); failed_names+=("sanitizers: $san_reports report(s) in $san_dir")
+fi
 
 if [ ${#failed_names[@]} -gt 0 ]; then
     echo "failures:"

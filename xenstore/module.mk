@@ -5,7 +5,7 @@ XSD_SRCS := $(addprefix xenstore/xenstored/,log.c store.c perms.c db.c transacti
 # The daemon's core as a library, so the unit suites link the same objects.
 $(eval $(call host-lib,pvxsd,$(XSD_SRCS)))
 # The daemon proper adds the guest rings' host side (libpvevtchn, libpvfmem in libpvctl).
-$(eval $(call host-prog,xenstored,xenstore/xenstored/main.c xenstore/xenstored/ring_pvisor.c,$(BUILD)/lib/libpvxsd.a $(BUILD)/lib/libpvctl.a,))
+$(eval $(call host-prog,xenstored,xenstore/xenstored/main.c xenstore/xenstored/ring_pvisor.c,$(BUILD)/lib/libpvxsd.a $(BUILD)/lib/libpvctl.a $(BUILD)/lib/libpvsandbox.a,-lseccomp))
 
 # Client library (build/lib/libpvxs.a) and the xenstore CLI with its xenstore-* names.
 $(eval $(call host-lib,pvxs,xenstore/lib/xs.c xenstore/lib/xs_ops.c))
@@ -28,18 +28,5 @@ $(eval $(call unit-test,test-xs-ring,tests/unit/test_xs_ring.c,$(XS_UNIT_LIBS),)
 $(eval $(call unit-test,test-xs-client,tests/unit/test_xs_client.c,$(BUILD)/lib/libpvxs.a,))
 $(BUILD)/tests/unit/test-xs-client: | $(BUILD)/bin/xenstored
 
-# libFuzzer target for the request parser and the state-record decoder (not built by
-# default): make build/fuzz/fuzz-xs-proto && build/fuzz/fuzz-xs-proto -max_total_time=60
-$(BUILD)/fuzz/fuzz-xs-proto: xenstore/tests/fuzz_xs_proto.c $(XSD_SRCS)
-	@mkdir -p $(dir $@)
-	$(call say,FUZZ,$@)
-	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
-	    -fsanitize=fuzzer,address,undefined -Iguest-abi/include -o $@ $^
-
-# libFuzzer target for the guest-ring transport (a hostile ring page: indexes, bytes,
-# reconnections): make build/fuzz/fuzz-xs-ring && build/fuzz/fuzz-xs-ring -max_total_time=60
-$(BUILD)/fuzz/fuzz-xs-ring: xenstore/tests/fuzz_xs_ring.c $(XSD_SRCS)
-	@mkdir -p $(dir $@)
-	$(call say,FUZZ,$@)
-	$(Q)clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter \
-	    -fsanitize=fuzzer,address,undefined -Iguest-abi/include -o $@ $^
+# The fuzz targets for the wire, the guest rings and the store semantics are in tests/fuzz/
+# (xswire, xsring, xsmodel): make fuzz.

@@ -179,7 +179,7 @@ struct vbd {
 /* ---- the process (main.c) ------------------------------------------------------------------ */
 
 struct blk_opts {
-    bool no_uring, no_direct, no_persistent;
+    bool no_uring, no_direct, no_persistent, no_sandbox;
     unsigned max_ring_order;
     unsigned max_indirect;
     unsigned max_pgrants; /* per vbd */

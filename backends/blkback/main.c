@@ -12,7 +12,7 @@ struct blkback B = {.core = {.name = "blkback", .kind = "vbd", .ops = &vbd_ops}}
 static const char usage_text[] =
     "usage: blkback [--rundir DIR] [--foreground] [--verbose] [--no-uring] [--no-direct]\n"
     "               [--no-persistent] [--max-ring-order N] [--max-indirect N]\n"
-    "               [--max-persistent PAGES] [--help]\n";
+    "               [--max-persistent PAGES] [--no-sandbox] [--help]\n";
 
 static const char help_text[] =
     "\n"
@@ -51,6 +51,8 @@ static const char help_text[] =
     "                          at most 256, the default)\n"
     "    --max-persistent PAGES  grant pages kept mapped per vbd (default 4096); beyond\n"
     "                          that, requests are served by grant copy\n"
+    "    --no-sandbox          keep every capability and no seccomp filter (debugging;\n"
+    "                          PVISOR_NO_SANDBOX=1 does the same, see docs/security.md)\n"
     "    --help                this text\n"
     "\n"
     "FILES\n"
@@ -94,6 +96,7 @@ static int parse_args(int argc, char **argv)
         O_ORDER,
         O_INDIR,
         O_PERS,
+        O_NOSANDBOX,
         O_HELP
     };
     static const struct option opts[] = {
@@ -106,6 +109,7 @@ static int parse_args(int argc, char **argv)
         {"max-ring-order", required_argument, NULL, O_ORDER},
         {"max-indirect", required_argument, NULL, O_INDIR},
         {"max-persistent", required_argument, NULL, O_PERS},
+        {"no-sandbox", no_argument, NULL, O_NOSANDBOX},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -143,6 +147,9 @@ static int parse_args(int argc, char **argv)
             break;
         case O_NOPERS:
             B.o.no_persistent = true;
+            break;
+        case O_NOSANDBOX:
+            B.o.no_sandbox = true;
             break;
         case O_ORDER:
         case O_INDIR:

@@ -7,6 +7,8 @@
 
 #include <xen/io/xenbus.h>
 
+#include <pvisor/sandbox.h>
+
 #include "blkback.h"
 
 static struct vbd *vbd_of(struct be_dev *d)
@@ -144,8 +146,17 @@ static void vbd_stats(FILE *f, struct be_dev *d)
             ld(&s->notifies), ld(&s->connects));
 }
 
+/* Set up and detached, before any worker thread: confine the process (docs/security.md).
+ * Without io_uring, its system calls are not allowed either. */
 static int vbd_start(struct backend *b)
 {
+    const struct sandbox_policy *p = B.o.no_uring ? &sandbox_blkback_sync : &sandbox_blkback;
+    char msg[256];
+    int rc = dom0_sandbox(B.o.no_sandbox ? NULL : p, msg, sizeof(msg));
+
+    be_log(b, "%s", msg);
+    if (rc < 0)
+        return rc;
     be_log(b,
            "serving vbds (run directory %s; io_uring %s, O_DIRECT %s, persistent grants %s, "
            "rings up to %u pages, %u indirect segments)",

@@ -143,7 +143,7 @@ static int setup(struct backend *b)
 static int go_live(struct backend *b)
 {
     char log[4096 + 32];
-    int rc;
+    int rc = 0; /* (gcc -fsanitize=address warns "maybe uninitialized" below) */
 
     snprintf(log, sizeof(log), "%s/%s.log", b->rundir, b->name);
     if (!b->foreground && (rc = dom0_detach(log)) < 0) {

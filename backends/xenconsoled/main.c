@@ -16,6 +16,7 @@
 #include <pvisor/daemon.h>
 #include <pvisor/evtchn.h>
 #include <pvisor/fmem.h>
+#include <pvisor/sandbox.h>
 #include <pvisor/xs.h>
 
 #include "xenconsoled.h"
@@ -25,7 +26,7 @@ struct xcd X = {.sig_fd = -1, .listen_fd = -1};
 static const char usage_text[] =
     "usage: xenconsoled [--rundir DIR] [--foreground] [--log-dir DIR | --no-log]\n"
     "                   [--log-size BYTES] [--buffer-size BYTES] [--rate BYTES]\n"
-    "                   [--burst BYTES] [--verbose] [--help]\n";
+    "                   [--burst BYTES] [--verbose] [--no-sandbox] [--help]\n";
 
 static const char help_text[] =
     "\n"
@@ -60,6 +61,8 @@ static const char help_text[] =
     "    --rate BYTES       sustained output per domain per second (default 1M)\n"
     "    --burst BYTES      output a domain may write at once (default 256K)\n"
     "    --verbose          log every connection step\n"
+    "    --no-sandbox       keep every capability and no seccomp filter (debugging;\n"
+    "                       PVISOR_NO_SANDBOX=1 does the same, see docs/security.md)\n"
     "    --help             this text\n"
     "    BYTES may end in K, M or G.\n"
     "\n"
@@ -164,6 +167,7 @@ static int parse_args(int argc, char **argv, const char **log_dir)
         O_RATE,
         O_BURST,
         O_VERB,
+        O_NOSANDBOX,
         O_HELP
     };
     static const struct option opts[] = {
@@ -176,6 +180,7 @@ static int parse_args(int argc, char **argv, const char **log_dir)
         {"rate", required_argument, NULL, O_RATE},
         {"burst", required_argument, NULL, O_BURST},
         {"verbose", no_argument, NULL, O_VERB},
+        {"no-sandbox", no_argument, NULL, O_NOSANDBOX},
         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
@@ -207,6 +212,9 @@ static int parse_args(int argc, char **argv, const char **log_dir)
             break;
         case O_VERB:
             X.o.verbose = true;
+            break;
+        case O_NOSANDBOX:
+            X.o.no_sandbox = true;
             break;
         case O_HELP:
         case 'h':
@@ -314,6 +322,16 @@ static int start(const char *log_dir)
             X.o.logging ? X.o.log_dir : "off", (unsigned long long)X.o.rate,
             (unsigned long long)X.o.buffer_size);
     return 0;
+}
+
+/* After set-up: only what serving needs from here on (docs/security.md). */
+static int sandbox(void)
+{
+    char msg[256];
+    int rc = dom0_sandbox(X.o.no_sandbox ? NULL : &sandbox_xenconsoled, msg, sizeof(msg));
+
+    xcd_log("%s", msg);
+    return rc;
 }
 
 /* ---- the loop ------------------------------------------------------------------------- */
@@ -455,6 +473,8 @@ int main(int argc, char **argv)
         xcd_log("cannot set up signal handling: %s", strerror(-rc));
         return 1;
     }
+    if (sandbox() < 0)
+        return 1;
     loop();
     ctl_close_all();
     dom_free_all();

@@ -79,7 +79,7 @@ struct cdom {
 struct xcd_opts {
     const char *rundir;
     char log_dir[4096];
-    bool logging, foreground, verbose;
+    bool logging, foreground, verbose, no_sandbox;
     uint64_t log_size;    /* rotate NAME.log to NAME.log.1 at this size */
     uint64_t buffer_size; /* per-domain output buffer */
     uint64_t rate;        /* bytes per second a domain may write (sustained) */

@@ -8,3 +8,9 @@ $(eval $(call host-lib,pvctl,$(PVCTL_SRCS)))
 $(eval $(call unit-test,test-elf,tests/unit/test_elf.c tests/unit/test_elf_img.c,$(BUILD)/lib/libpvctl.a,))
 $(eval $(call unit-test,test-dombuild,tests/unit/test_dombuild.c tests/unit/test_elf_img.c,$(BUILD)/lib/libpvctl.a,))
 $(eval $(call unit-test,test-dombuild-ctl,tests/unit/test_dombuild_ctl.c tests/unit/test_elf_img.c,$(BUILD)/lib/libpvctl.a,))
+
+# libpvsandbox: the daemons' capability drop and seccomp allowlist (only they link -lseccomp);
+# sanitizer builds skip the filter (sandbox.c says why).
+$(BUILD)/obj/dom0-tools/lib/sandbox.o: CFLAGS_dom0-tools/lib/ += $(if $(SANITIZE),-DPVISOR_SANITIZE='"$(SANITIZE)"')
+$(eval $(call host-lib,pvsandbox,dom0-tools/lib/sandbox.c dom0-tools/lib/sandbox_policy.c))
+$(eval $(call unit-test,test-sandbox,tests/unit/test_sandbox.c,$(BUILD)/lib/libpvsandbox.a,-lseccomp))

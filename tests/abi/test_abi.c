@@ -328,6 +328,19 @@ END_TEST
 
 /* ---- suite ------------------------------------------------------------------------- */
 
+/* The dynamically named tests outlive the suite's set-up; freed after the run (LeakSanitizer). */
+static void *kept[512];
+static size_t nkept;
+
+static void *kept_alloc(size_t size)
+{
+    void *p = calloc(1, size);
+
+    if (!p || nkept == sizeof(kept) / sizeof(kept[0]))
+        abort();
+    return kept[nkept++] = p;
+}
+
 /* Named per-section tests: "<pair>_<section>", looping over that section's rows. */
 static void add_section_tests(TCase *tc, size_t pair)
 {
@@ -339,11 +352,9 @@ static void add_section_tests(TCase *tc, size_t pair)
         if (r < n && pr->xen[r].kind != '#')
             continue;
         if (r > start) {
-            TTest *t = calloc(1, sizeof(*t));
-            char *name = malloc(128);
+            TTest *t = kept_alloc(sizeof(*t));
+            char *name = kept_alloc(128);
 
-            if (!t || !name)
-                abort();
             snprintf(name, 128, "%s_%s", pr->label, sec);
             t->name = name;
             t->fn = abi_test_row;
@@ -358,10 +369,8 @@ static void add_section_tests(TCase *tc, size_t pair)
     }
     /* rows beyond the Xen table (ours longer) still get checked */
     if (*pr->ours_len > n) {
-        TTest *t = calloc(1, sizeof(*t));
+        TTest *t = kept_alloc(sizeof(*t));
 
-        if (!t)
-            abort();
         t->name = "extra_rows";
         t->fn = abi_test_row;
         t->file = __FILE__;
@@ -375,11 +384,9 @@ static Suite *abi_suite(void)
     Suite *s = suite_create("abi");
     TCase *items = tcase_create("items");
     TCase *behaviour = tcase_create("behaviour");
-    TTest *same = calloc(1, sizeof(*same));
+    TTest *same = kept_alloc(sizeof(*same));
     size_t i;
 
-    if (!same)
-        abort();
     same->name = "same_item_lists";
     same->fn = abi_test_same_items;
     same->file = __FILE__;
@@ -403,10 +410,8 @@ static Suite *abi_suite(void)
         TCase *macros = tcase_create("macros");
 
         for (i = 0; i < sizeof(mt) / sizeof(mt[0]); i++) {
-            TTest *t = calloc(1, sizeof(*t));
+            TTest *t = kept_alloc(sizeof(*t));
 
-            if (!t)
-                abort();
             t->name = mt[i].name;
             t->fn = mt[i].fn;
             t->file = __FILE__;
@@ -431,5 +436,9 @@ static Suite *abi_suite(void)
 int main(void)
 {
     /* Pure table comparisons: no need to fork per item (CK_FORK=yes overrides). */
-    return check_run(abi_suite(), false);
+    int rc = check_run(abi_suite(), false);
+
+    while (nkept > 0)
+        free(kept[--nkept]);
+    return rc;
 }

@@ -90,3 +90,7 @@ sys.stdout.write(d.decode())' "$PVISOR_RUNDIR/$1.sock"
 }
 # daemon_alive NAME: its pid file names a live process.
 daemon_alive() { kill -0 "$(cat "$PVISOR_RUNDIR/$1.pid" 2>/dev/null)" 2>/dev/null; }
+
+# asan_build: whether the binaries were built with make SANITIZE=address (memory figures
+# mean little there: freed memory stays in ASan's quarantine).
+asan_build() { ldd "$BIN/pvisord" 2>/dev/null | grep -q libasan; }

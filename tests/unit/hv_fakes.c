@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "hv_fakes.h"
 
@@ -21,8 +23,22 @@ struct domain *fake_domain(uint32_t domid, unsigned pages, unsigned nvcpus, unsi
     d->ram_pages = d->max_pages = pages;
     d->special_pfn = pages;
     d->mem_size = (uint64_t)(pages + PVISOR_NR_SPECIAL) << PVISOR_PAGE_SHIFT;
-    d->mem = calloc(1, d->mem_size);
-    d->memfd = -1;
+    /* as domain.c: a memfd (grant maps map it), then the grant window, nothing mapped */
+    d->memfd = memfd_create("fake-domain", MFD_CLOEXEC);
+    if (d->memfd < 0 || ftruncate(d->memfd, (off_t)d->mem_size) < 0)
+        abort();
+    d->mem = mmap(NULL, d->mem_size, PROT_READ | PROT_WRITE, MAP_SHARED, d->memfd, 0);
+    d->populated = calloc((pages + 7) / 8, 1);
+    for (unsigned p = 0; p < pages; p++)
+        d->populated[p / 8] |= (uint8_t)(1u << (p % 8));
+    d->nr_pages = pages;
+    d->gwin_pfn = pages + PVISOR_NR_SPECIAL;
+    d->gwin = mmap(NULL, PVISOR_MAPTRACK * PVISOR_PAGE_SIZE, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (d->mem == MAP_FAILED || d->gwin == MAP_FAILED || !d->populated)
+        abort();
+    d->type = PVCTL_TYPE_PV;
+    d->max_grant_frames = gnt_frames;
     atomic_init(&d->refs, 1);
     pthread_mutex_init(&d->lock, NULL);
     d->max_vcpus = nvcpus;
@@ -45,7 +61,13 @@ void fake_domain_free(struct domain *d)
     gnttab_free(d);
     for (unsigned i = 0; i < d->max_vcpus; i++)
         free(d->vcpus[i]);
-    free(d->mem);
+    for (unsigned i = 0; i < d->nr_xmap; i++)
+        munmap(d->xmap[i].host, PVISOR_PAGE_SIZE);
+    munmap(d->gwin, PVISOR_MAPTRACK * PVISOR_PAGE_SIZE);
+    munmap(d->mem, d->mem_size);
+    close(d->memfd);
+    free(d->populated);
+    free(d->e820);
     free(d);
 }
 

@@ -121,6 +121,21 @@ START_TEST(virq_and_ipi)
 }
 END_TEST
 
+/* A global VIRQ has one port per domain, also after bind_vcpu moved it off vCPU 0 (a second
+ * bind used to succeed, and moving that one orphaned the first port). */
+START_TEST(global_virq_binds_once)
+{
+    unsigned p, q;
+    ck_assert_int_eq(evtchn_bind_virq(a, VIRQ_CONSOLE, 0, &p), 0);
+    ck_assert_int_eq(evtchn_bind_vcpu(a, p, 1), 0);
+    ck_assert_int_eq(evtchn_bind_virq(a, VIRQ_CONSOLE, 0, &q), -EEXIST);
+    ck_assert_uint_eq(a->virq_port[1][VIRQ_CONSOLE], p);
+    ck_assert_int_eq(evtchn_close(a, p), 0);
+    ck_assert_uint_eq(a->virq_port[1][VIRQ_CONSOLE], 0);
+    ck_assert_int_eq(evtchn_bind_virq(a, VIRQ_CONSOLE, 0, &q), 0);
+}
+END_TEST
+
 START_TEST(dom0_end_is_owned_by_a_handle)
 {
     struct dom0_evq *q = (struct dom0_evq *)(uintptr_t)0x1000; /* opaque to evtchn.c */
@@ -157,6 +172,7 @@ static Suite *suite(void)
     tcase_add_test(t, mask_defers_the_upcall);
     tcase_add_test(t, ports_run_out_with_enospc);
     tcase_add_test(t, virq_and_ipi);
+    tcase_add_test(t, global_virq_binds_once);
     tcase_add_test(t, dom0_end_is_owned_by_a_handle);
     suite_add_tcase(s, t);
     return s;

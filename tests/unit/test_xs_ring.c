@@ -449,6 +449,39 @@ START_TEST(release_unbinds_and_unmaps)
 }
 END_TEST
 
+/* Requests a guest wrote before its INTRODUCE are served after that request, not inside it
+ * (request handling is not reentrant: the nested request used to take over dom0's). */
+START_TEST(requests_waiting_at_introduce_are_served_after_it)
+{
+    struct mem_tp *t = dom0->tp;
+    struct xsd_sockmsg h;
+    char body[64];
+
+    ck_assert_int_eq(posix_memalign((void **)&G[5].page, 4096, 4096), 0);
+    memset(G[5].page, 0, 4096);
+    g_put(5, &(struct xsd_sockmsg){XS_TYPE_COUNT + 7, 7, 0, 0}, sizeof(h));
+    g_put(5, &(struct xsd_sockmsg){XS_GET_DOMAIN_PATH, 8, 0, 2}, sizeof(h));
+    g_put(5, "5", 2);
+    introduce(5);
+    /* dom0's last reply is its INTRODUCE's */
+    ck_assert_uint_ge(t->outlen, sizeof(h) + 3);
+    memcpy(&h, t->out + t->outlen - sizeof(h) - 3, sizeof(h));
+    ck_assert_uint_eq(h.type, XS_INTRODUCE);
+    ck_assert_uint_eq(h.req_id, 1);
+    ck_assert_mem_eq(t->out + t->outlen - 3, "OK", 3);
+    conn_run_pending(); /* what the loop does next */
+    ck_assert(g_recv(5, &h, body));
+    ck_assert_uint_eq(h.type, XS_ERROR);
+    ck_assert_uint_eq(h.req_id, 7);
+    ck_assert_str_eq(body, "ENOSYS");
+    ck_assert(g_recv(5, &h, body));
+    ck_assert_uint_eq(h.type, XS_GET_DOMAIN_PATH);
+    ck_assert_uint_eq(h.req_id, 8);
+    ck_assert_str_eq(body, "/local/domain/5");
+    ck_assert(!g_recv(5, &h, body));
+}
+END_TEST
+
 static char dir[64];
 
 static void restart(void)
@@ -523,6 +556,7 @@ static Suite *ring_suite(void)
     tcase_add_test(t, replies_whole_and_consumer_index_waits_for_them);
     tcase_add_test(t, release_unbinds_and_unmaps);
     tcase_add_test(t, restart_reconnects_rings_watches_and_requests);
+    tcase_add_test(t, requests_waiting_at_introduce_are_served_after_it);
     suite_add_tcase(s, t);
     return s;
 }

@@ -226,6 +226,12 @@ void conn_input(struct xs_conn *c)
         c->ops->kick(c);
 }
 
+void conn_schedule(struct xs_conn *c)
+{
+    if (!c->closing)
+        schedule(c);
+}
+
 bool conn_have_pending(void)
 {
     return run_list != NULL;

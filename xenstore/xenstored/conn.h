@@ -70,6 +70,10 @@ struct xs_conn *conn_new(const struct xs_conn_ops *ops, void *tp, const struct x
 void conn_input(struct xs_conn *c);
 void conn_output(struct xs_conn *c);
 
+/* Have c's input dispatched by the next conn_run_pending() (the loop's), not now: for
+ * code that may run inside a request's handling (request handling is not reentrant). */
+void conn_schedule(struct xs_conn *c);
+
 /* Queue one message (header + a + b) and try to send it. `reply` marks a reply to a
  * request (counted against the outstanding quota). Overflowing the output-queue quota
  * drops the connection. Silently ignored on a closing connection. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <pvisor/daemon.h>
+#include <pvisor/sandbox.h>
 
 #include "conn.h"
 #include "domain.h"
@@ -30,7 +31,7 @@ static struct {
     char rundir[PATH_MAX];
     char dir[PATH_MAX]; /* $rundir/xenstored */
     const char *pidfile, *logfile;
-    bool foreground, sync, stop;
+    bool foreground, sync, stop, no_sandbox;
     int ready_fd, log_fd;
 } O = {.ready_fd = -1, .log_fd = -1};
 
@@ -47,6 +48,8 @@ static void usage(FILE *f)
             "  -l, --log-level LEVEL   error, warn, info (default) or debug\n"
             "  -q, --quota NAME=VALUE  change a limit (see CONTROL quota); repeatable\n"
             "  -S, --sync              fdatasync the state log before every reply\n"
+            "      --no-sandbox        keep every capability and no seccomp filter (debugging;\n"
+            "                          PVISOR_NO_SANDBOX=1 does the same, docs/security.md)\n"
             "  -h, --help              this text\n");
 }
 
@@ -69,9 +72,11 @@ static void die(const char *fmt, ...)
 static void parse_args(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"rundir", 1, 0, 'R'},   {"foreground", 0, 0, 'F'}, {"pidfile", 1, 0, 'P'},
-        {"log-file", 1, 0, 'L'}, {"log-level", 1, 0, 'l'},  {"quota", 1, 0, 'q'},
-        {"sync", 0, 0, 'S'},     {"help", 0, 0, 'h'},       {0, 0, 0, 0},
+        {"rundir", 1, 0, 'R'},     {"foreground", 0, 0, 'F'},
+        {"pidfile", 1, 0, 'P'},    {"log-file", 1, 0, 'L'},
+        {"log-level", 1, 0, 'l'},  {"quota", 1, 0, 'q'},
+        {"sync", 0, 0, 'S'},       {"help", 0, 0, 'h'},
+        {"no-sandbox", 0, 0, 'N'}, {0, 0, 0, 0},
     };
     const char *rundir = getenv("PVISOR_RUNDIR");
     enum xsd_log_level lvl;
@@ -93,6 +98,9 @@ static void parse_args(int argc, char **argv)
             break;
         case 'S':
             O.sync = true;
+            break;
+        case 'N': /* --no-sandbox only: no short option */
+            O.no_sandbox = true;
             break;
         case 'l':
             if (xsd_log_parse_level(optarg, &lvl) < 0)
@@ -244,6 +252,16 @@ static void setup_signals(struct sigh *s)
         die("signalfd: %s", strerror(errno));
 }
 
+/* Set up: only what serving needs from here on (docs/security.md). */
+static void sandbox(void)
+{
+    char msg[256];
+
+    if (dom0_sandbox(O.no_sandbox ? NULL : &sandbox_xenstored, msg, sizeof(msg)) < 0)
+        die("%s", msg);
+    log_info("%s", msg);
+}
+
 static void start(void)
 {
     char sock[PATH_MAX + 16];
@@ -286,6 +304,7 @@ int main(int argc, char **argv)
     }
     start();
     setup_signals(&sig);
+    sandbox();
     write_pidfile();
     announce_ready();
     log_info("serving %s/socket (pid %d)", O.dir, (int)getpid());

@@ -33,7 +33,8 @@ struct xs_req {
     char buf[XENSTORE_PAYLOAD_MAX + 64]; /* scratch for building replies (keep last) */
 };
 
-/* Handle one complete message from c (payload NUL-padded at data[len]). */
+/* Handle one complete message from c (payload NUL-padded at data[len]). Not reentrant:
+ * nothing called from a handler may dispatch input (see conn_schedule()). */
 void proto_handle(struct xs_conn *c, const struct xsd_sockmsg *hdr, const char *data);
 
 /* A connection is going away: drop its watches and transactions. */

@@ -345,7 +345,9 @@ static int ring_attach(struct xs_domain *d)
     }
     log_info("domain %u: xenstore ring connected (frame %llu, port %u, local port %u)", d->domid,
              (unsigned long long)d->mfn, d->port, r->lport);
-    ring_port_event(r->lport); /* serve what is already there */
+    /* Serve what is already there, from the loop: attaching happens inside INTRODUCE. */
+    if (r->c)
+        conn_schedule(r->c);
     return 0;
 }
 

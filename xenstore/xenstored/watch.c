@@ -88,13 +88,21 @@ bool watch_matches(const char *wpath, const char *epath, bool recurse, const cha
 void watch_send(struct xs_conn *c, const struct xs_watch *w, const char *epath)
 {
     const char *p = epath;
+    size_t plen, tlen;
 
     if (w->relative) {
         p = path_strip_home(epath, c->who.domid);
         if (!p)
             return;
     }
-    conn_send(c, XS_WATCH_EVENT, 0, 0, p, strlen(p) + 1, w->token, strlen(w->token) + 1, false);
+    plen = strlen(p) + 1;
+    tlen = strlen(w->token) + 1;
+    if (plen + tlen > XENSTORE_PAYLOAD_MAX) { /* as Xen: no message may exceed the limit */
+        xsd_log_limited("%s: watch event dropped: path (%zu bytes) and token (%zu) exceed %u",
+                        c->name, plen, tlen, XENSTORE_PAYLOAD_MAX);
+        return;
+    }
+    conn_send(c, XS_WATCH_EVENT, 0, 0, p, plen, w->token, tlen, false);
 }
 
 void watch_fire(const struct xs_event *ev)
