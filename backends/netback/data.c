@@ -26,7 +26,7 @@ static struct {
     pthread_t thr;
     pthread_mutex_t lock;
     bool running;
-    volatile bool stop;
+    atomic_bool stop;
     int epfd, wake_fd;
     struct pvgnttab *g;
     struct pvevtchn *evt;
@@ -472,7 +472,7 @@ static void *thread_main(void *arg)
 
     (void)arg;
     dp_lock();
-    while (!D.stop) {
+    while (!atomic_load(&D.stop)) {
         int n;
 
         dp_unlock();
@@ -519,7 +519,7 @@ int dp_start(const struct nb_opts *o, const char *rundir)
 void dp_stop(void)
 {
     if (D.running) {
-        D.stop = true;
+        atomic_store(&D.stop, true);
         wake();
         pthread_join(D.thr, NULL);
         D.running = false;

@@ -181,12 +181,18 @@ int main(int argc, char **argv)
     x.bindir = own_dir();
     if (!x.bindir)
         die("cannot find my own binary (/proc/self/exe)", NULL);
-    if (strcmp(cmd, "start") == 0)
-        return cmd_start(&x);
-    if (strcmp(cmd, "stop") == 0)
-        return cmd_stop(&x);
-    if (strcmp(cmd, "status") == 0)
-        return cmd_status(&x);
+    static const struct {
+        const char *name;
+        int (*fn)(const struct launch_ctx *x);
+    } cmds[] = {{"start", cmd_start}, {"stop", cmd_stop}, {"status", cmd_status}};
+    int rc = -1;
+
+    for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]) && rc < 0; i++)
+        if (strcmp(cmd, cmds[i].name) == 0)
+            rc = cmds[i].fn(&x);
+    free((char *)x.bindir);
+    if (rc >= 0)
+        return rc;
     fprintf(stderr, "pvisor: unknown command '%s'\n%s", cmd, usage);
     return 2;
 }
