@@ -80,7 +80,10 @@ static long register_vcpu_info(struct vcpu *v, struct vcpu *t, uint64_t arg)
     struct vcpu_register_vcpu_info info;
     if (copy_from_guest(v, &info, arg, sizeof info))
         return -EFAULT;
-    if (info.offset > PVISOR_PAGE_SIZE - sizeof(struct vcpu_info) || t->vcpu_info_gpa)
+    /* Aligned: the 64-bit pending selector is updated atomically (Xen, too, refuses an
+     * offset not aligned for the layout; pvisor asks 8 bytes for both layouts). */
+    if (info.offset > PVISOR_PAGE_SIZE - sizeof(struct vcpu_info) || (info.offset & 7) ||
+        t->vcpu_info_gpa)
         return -EINVAL;
     if (info.mfn >= v->d->ram_pages)
         return -EINVAL;
