@@ -8,7 +8,7 @@ $(eval $(call unit-test,test-cons-ring,tests/unit/test_cons_ring.c backends/xenc
 
 # libpvback: the backends' shared core (process life, xenbus state machine, control socket,
 # persistent grants).
-PVBACK_SRCS := $(addprefix backends/common/,main.c xenbus.c ctlsock.c pgcache.c)
+PVBACK_SRCS := $(addprefix backends/common/,main.c options.c xenbus.c ctlsock.c pgcache.c)
 $(eval $(call host-lib,pvback,$(PVBACK_SRCS)))
 PVBACK_LIBS := $(BUILD)/lib/libpvback.a $(BUILD)/lib/libpvctl.a $(BUILD)/lib/libpvxs.a
 

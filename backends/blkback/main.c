@@ -1,10 +1,4 @@
 /* main.c: blkback: options and start-up (the backend core runs the process). */
-#include <errno.h>
-#include <getopt.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "blkback.h"
 
 struct blkback B = {.core = {.name = "blkback", .kind = "vbd", .ops = &vbd_ops}};
@@ -64,115 +58,29 @@ static const char help_text[] =
 
 /* ---- options --------------------------------------------------------------------------------- */
 
-static int usage_error(const char *what, const char *arg)
-{
-    fprintf(stderr, "blkback: %s%s\n%s", what, arg, usage_text);
-    return 2;
-}
+static const struct be_flag flags[] = {
+    {"no-uring", &B.o.no_uring},
+    {"no-direct", &B.o.no_direct},
+    {"no-persistent", &B.o.no_persistent},
+    {"no-sandbox", &B.o.no_sandbox},
+    {NULL, NULL},
+};
 
-static bool num_arg(const char *s, unsigned max, unsigned *out)
-{
-    char *end;
-    unsigned long v;
+static const struct be_number nums[] = {
+    {"max-ring-order", 0, BLK_MAX_RING_ORDER, &B.o.max_ring_order, NULL},
+    {"max-indirect", 0, BLK_MAX_INDIRECT_SEGS, &B.o.max_indirect, NULL},
+    {"max-persistent", 0, 1u << 20, &B.o.max_pgrants, " pages"},
+    {NULL, 0, 0, NULL, NULL},
+};
 
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v > max)
-        return false;
-    *out = (unsigned)v;
-    return true;
-}
-
-/* -1: carry on; otherwise the exit status. */
-static int parse_args(int argc, char **argv)
+int main(int argc, char **argv)
 {
-    enum {
-        O_RUNDIR = 1,
-        O_FG,
-        O_VERB,
-        O_NOURING,
-        O_NODIRECT,
-        O_NOPERS,
-        O_ORDER,
-        O_INDIR,
-        O_PERS,
-        O_NOSANDBOX,
-        O_HELP
-    };
-    static const struct option opts[] = {
-        {"rundir", required_argument, NULL, O_RUNDIR},
-        {"foreground", no_argument, NULL, O_FG},
-        {"verbose", no_argument, NULL, O_VERB},
-        {"no-uring", no_argument, NULL, O_NOURING},
-        {"no-direct", no_argument, NULL, O_NODIRECT},
-        {"no-persistent", no_argument, NULL, O_NOPERS},
-        {"max-ring-order", required_argument, NULL, O_ORDER},
-        {"max-indirect", required_argument, NULL, O_INDIR},
-        {"max-persistent", required_argument, NULL, O_PERS},
-        {"no-sandbox", no_argument, NULL, O_NOSANDBOX},
-        {"help", no_argument, NULL, O_HELP},
-        {NULL, 0, NULL, 0},
-    };
-    static const struct {
-        unsigned max;
-        const char *what;
-    } nums[] = {[O_ORDER] = {BLK_MAX_RING_ORDER, "--max-ring-order must be 0 to 4"},
-                [O_INDIR] = {BLK_MAX_INDIRECT_SEGS, "--max-indirect must be 0 to 256"},
-                [O_PERS] = {1u << 20, "--max-persistent must be 0 to 1048576 pages"}};
-    unsigned *num_of[] = {[O_ORDER] = &B.o.max_ring_order,
-                          [O_INDIR] = &B.o.max_indirect,
-                          [O_PERS] = &B.o.max_pgrants};
-    int c;
+    static const struct be_cmdline cl = {usage_text, help_text, flags, nums};
+    int rc;
 
     B.o.max_ring_order = BLK_MAX_RING_ORDER;
     B.o.max_indirect = BLK_MAX_INDIRECT_SEGS;
     B.o.max_pgrants = 4096;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_RUNDIR:
-            B.core.rundir = optarg;
-            break;
-        case O_FG:
-            B.core.foreground = true;
-            break;
-        case O_VERB:
-            B.core.verbose = true;
-            break;
-        case O_NOURING:
-            B.o.no_uring = true;
-            break;
-        case O_NODIRECT:
-            B.o.no_direct = true;
-            break;
-        case O_NOPERS:
-            B.o.no_persistent = true;
-            break;
-        case O_NOSANDBOX:
-            B.o.no_sandbox = true;
-            break;
-        case O_ORDER:
-        case O_INDIR:
-        case O_PERS:
-            if (!num_arg(optarg, nums[c].max, num_of[c]))
-                return usage_error(nums[c].what, "");
-            break;
-        case O_HELP:
-        case 'h':
-            printf("%s%s", usage_text, help_text);
-            return 0;
-        default:
-            return usage_error("unknown option or missing argument: ", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return usage_error("unexpected argument: ", argv[optind]);
-    return -1;
-}
-
-int main(int argc, char **argv)
-{
-    int rc = parse_args(argc, argv);
-
+    rc = be_parse_args(&B.core, &cl, argc, argv);
     return rc >= 0 ? rc : be_main(&B.core);
 }

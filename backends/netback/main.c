@@ -1,10 +1,4 @@
 /* main.c: netback: options and start-up (the backend core runs the process). */
-#include <errno.h>
-#include <getopt.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include "netback.h"
 
 struct netback N = {.core = {.name = "netback", .kind = "vif", .ops = &vif_ops}};
@@ -57,82 +51,24 @@ static const char help_text[] =
     "EXIT STATUS\n"
     "    0 after SIGTERM/SIGINT, 1 if it cannot start, 2 usage error.\n";
 
-static int usage_error(const char *what, const char *arg)
-{
-    fprintf(stderr, "netback: %s%s\n%s", what, arg, usage_text);
-    return 2;
-}
+static const struct be_flag flags[] = {
+    {"no-persistent", &N.o.no_persistent},
+    {NULL, NULL},
+};
 
-static bool num_arg(const char *s, unsigned min, unsigned max, unsigned *out)
-{
-    char *end;
-    unsigned long v;
-
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max)
-        return false;
-    *out = (unsigned)v;
-    return true;
-}
-
-/* -1: carry on; otherwise the exit status. */
-static int parse_args(int argc, char **argv)
-{
-    enum { O_RUNDIR = 1, O_FG, O_VERB, O_NOPERS, O_QBYTES, O_PERS, O_HELP };
-    static const struct option opts[] = {
-        {"rundir", required_argument, NULL, O_RUNDIR},
-        {"foreground", no_argument, NULL, O_FG},
-        {"verbose", no_argument, NULL, O_VERB},
-        {"no-persistent", no_argument, NULL, O_NOPERS},
-        {"queue-bytes", required_argument, NULL, O_QBYTES},
-        {"max-persistent", required_argument, NULL, O_PERS},
-        {"help", no_argument, NULL, O_HELP},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-
-    N.o.queue_bytes = 256u * 1024;
-    N.o.max_pgrants = 1024;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case O_RUNDIR:
-            N.core.rundir = optarg;
-            break;
-        case O_FG:
-            N.core.foreground = true;
-            break;
-        case O_VERB:
-            N.core.verbose = true;
-            break;
-        case O_NOPERS:
-            N.o.no_persistent = true;
-            break;
-        case O_QBYTES:
-            if (!num_arg(optarg, NB_MAX_FRAME + 1, 1u << 30, &N.o.queue_bytes))
-                return usage_error("--queue-bytes must be 65536 to 1073741824", "");
-            break;
-        case O_PERS:
-            if (!num_arg(optarg, 0, 1u << 20, &N.o.max_pgrants))
-                return usage_error("--max-persistent must be 0 to 1048576 pages", "");
-            break;
-        case O_HELP:
-        case 'h':
-            printf("%s%s", usage_text, help_text);
-            return 0;
-        default:
-            return usage_error("unknown option or missing argument: ", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return usage_error("unexpected argument: ", argv[optind]);
-    return -1;
-}
+static const struct be_number nums[] = {
+    {"queue-bytes", NB_MAX_FRAME + 1, 1u << 30, &N.o.queue_bytes, NULL},
+    {"max-persistent", 0, 1u << 20, &N.o.max_pgrants, " pages"},
+    {NULL, 0, 0, NULL, NULL},
+};
 
 int main(int argc, char **argv)
 {
-    int rc = parse_args(argc, argv);
+    static const struct be_cmdline cl = {usage_text, help_text, flags, nums};
+    int rc;
 
+    N.o.queue_bytes = 256u * 1024;
+    N.o.max_pgrants = 1024;
+    rc = be_parse_args(&N.core, &cl, argc, argv);
     return rc >= 0 ? rc : be_main(&N.core);
 }

@@ -84,6 +84,28 @@ struct backend {
  * socket. Returns the process exit status (0, or 1 when it cannot start). */
 int be_main(struct backend *b);
 
+/* The command line: --rundir DIR, --foreground, --verbose and --help for every backend,
+ * plus the driver's flags (set *set) and numbers (min..max into *out; unit, if not NULL,
+ * ends the range's error message). Tables end with a NULL name. */
+struct be_flag {
+    const char *name;
+    bool *set;
+};
+struct be_number {
+    const char *name;
+    unsigned min, max;
+    unsigned *out;
+    const char *unit;
+};
+struct be_cmdline {
+    const char *usage, *help; /* printed by --help; usage also after a usage error */
+    const struct be_flag *flags;
+    const struct be_number *nums;
+};
+/* -1: carry on (options taken); otherwise the exit status (0 after --help, 2 after a usage
+ * error, which it printed). */
+int be_parse_args(struct backend *b, const struct be_cmdline *cl, int argc, char **argv);
+
 /* Logging to stderr (or the log file once detached): "NAME: message". */
 void be_log(struct backend *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void be_debug(struct backend *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
