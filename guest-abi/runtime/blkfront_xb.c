@@ -5,7 +5,6 @@
 
 #define REPUBLISH_NS    (10 * NSEC_PER_SEC) /* backend still InitWait after we published */
 #define RELEASE_WAIT_NS (2 * NSEC_PER_SEC)  /* detach: backend unmapping the ring */
-#define XS_RETRIES      8                   /* transaction conflicts */
 
 int bf_fe_state(struct blkfront_dev *d, enum xenbus_state s)
 {
@@ -178,8 +177,10 @@ static void forget_keys(struct blkfront_dev *d, xenbus_transaction_t t)
     }
 }
 
-static int write_keys_in(struct blkfront_dev *d, xenbus_transaction_t t)
+/* Publishes ring, port and state Initialised in one transaction. */
+static int write_keys(xenbus_transaction_t t, void *arg)
 {
+    struct blkfront_dev *d = arg;
     char key[24];
     int rc = 0;
 
@@ -204,24 +205,6 @@ static int write_keys_in(struct blkfront_dev *d, xenbus_transaction_t t)
     return rc;
 }
 
-/* Publishes ring, port and state Initialised in one transaction (retried on conflicts). */
-static int write_keys(struct blkfront_dev *d)
-{
-    for (int i = 0; i < XS_RETRIES; i++) {
-        xenbus_transaction_t t;
-        int rc = xenbus_transaction_start(&t);
-        if (rc < 0)
-            return rc;
-        rc = write_keys_in(d, t);
-        int end = xenbus_transaction_end(t, rc < 0);
-        if (rc < 0)
-            return rc;
-        if (end != -EAGAIN)
-            return end;
-    }
-    return -EAGAIN;
-}
-
 /* Backend InitWait: ring, port, keys. */
 static void publish(struct blkfront_dev *d)
 {
@@ -229,7 +212,7 @@ static void publish(struct blkfront_dev *d)
     int rc = ring_setup(d, (unsigned int)PV_MIN(order, (unsigned long)MAX_RING_ORDER));
 
     if (rc == 0)
-        rc = write_keys(d);
+        rc = xenbus_transact(write_keys, d);
     if (rc < 0) {
         printk("blkfront: %s: cannot publish the ring: %s\n", d->info.name, gnttab_strerror(rc));
         ring_teardown(d);

@@ -6,7 +6,6 @@
 #define REPUBLISH_NS    (10 * NSEC_PER_SEC)   /* backend still InitWait after we published */
 #define RELEASE_WAIT_NS (2 * NSEC_PER_SEC)    /* detach: backend unmapping the rings */
 #define RESTATE_NS      (200 * NSEC_PER_MSEC) /* Initialising shown before republishing */
-#define XS_RETRIES      8                     /* transaction conflicts */
 #define MIN_MTU         68
 
 int nf_fe_state(struct netfront_dev *d, enum xenbus_state s)
@@ -139,8 +138,10 @@ bool nf_rings_wait_released(const struct netfront_dev *d, uint64_t ns)
 
 /* ---- the handshake ------------------------------------------------------------------------- */
 
-static int write_keys_in(struct netfront_dev *d, xenbus_transaction_t t)
+/* Publishes rings, port, features and state Connected in one transaction. */
+static int write_keys(xenbus_transaction_t t, void *arg)
 {
+    struct netfront_dev *d = arg;
     static const char *const ones[] = {"request-rx-copy", "feature-rx-notify", "feature-sg",
                                        "feature-no-csum-offload", "feature-persistent"};
     int rc = xenbus_write_ulong(t, d->fe, "tx-ring-ref", d->tx_ring_ref);
@@ -154,24 +155,6 @@ static int write_keys_in(struct netfront_dev *d, xenbus_transaction_t t)
     if (rc == 0)
         rc = xenbus_write_ulong(t, d->fe, "state", XenbusStateConnected);
     return rc;
-}
-
-/* Publishes rings, port, features and state Connected in one transaction (retried). */
-static int write_keys(struct netfront_dev *d)
-{
-    for (int i = 0; i < XS_RETRIES; i++) {
-        xenbus_transaction_t t;
-        int rc = xenbus_transaction_start(&t);
-        if (rc < 0)
-            return rc;
-        rc = write_keys_in(d, t);
-        int end = xenbus_transaction_end(t, rc < 0);
-        if (rc < 0)
-            return rc;
-        if (end != -EAGAIN)
-            return end;
-    }
-    return -EAGAIN;
 }
 
 /* The backend's mtu and features (written before its InitWait). */
@@ -205,7 +188,7 @@ static void publish(struct netfront_dev *d)
     if (rc == 0)
         rc = rings_setup(d);
     if (rc == 0)
-        rc = write_keys(d);
+        rc = xenbus_transact(write_keys, d);
     if (rc < 0) {
         printk("netfront: vif %u: cannot publish the rings: %s\n", d->info.devid,
                gnttab_strerror(rc));

@@ -118,3 +118,21 @@ bool xenbus_watch_fired(const char *token)
         fired = true;
     return fired;
 }
+
+int xenbus_transact(int (*fn)(xenbus_transaction_t t, void *arg), void *arg)
+{
+    for (int i = 0; i < XENBUS_TRANSACT_RETRIES; i++) {
+        xenbus_transaction_t t;
+        int rc = xenbus_transaction_start(&t);
+
+        if (rc < 0)
+            return rc;
+        rc = fn(t, arg);
+        int end = xenbus_transaction_end(t, rc < 0);
+        if (rc < 0)
+            return rc;
+        if (end != -EAGAIN)
+            return end;
+    }
+    return -EAGAIN;
+}

@@ -110,6 +110,11 @@ int xenbus_read_backend(const char *fe, char *be, unsigned int size, domid_t *id
  * off the queue without waiting). */
 int xenbus_watch_state(const char *dir, const char *token, bool on);
 bool xenbus_watch_fired(const char *token);
+/* Runs fn(t, arg) in a transaction and commits it, starting over (at most
+ * XENBUS_TRANSACT_RETRIES times) when the commit meets a conflict (-EAGAIN). fn's error
+ * aborts the transaction and is returned; else the commit's result. */
+#define XENBUS_TRANSACT_RETRIES 8
+int xenbus_transact(int (*fn)(xenbus_transaction_t t, void *arg), void *arg);
 
 /* Transactions: start gives a nonzero id in *t; end commits (abort = false) or aborts;
  * a commit that conflicts with another writer fails with -EAGAIN (retry the whole
