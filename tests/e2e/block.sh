@@ -17,24 +17,7 @@ IMG=$PVISOR_RUNDIR/img
 mkdir -p "$IMG"
 SIZE=${BLOCK_TEST_MB:-8}M
 
-# cfg NAME KERNEL EXTRA [DISK-SPEC...]: writes a config, prints its path.
-cfg() {
-    local name=$1 kernel=$2 extra=$3 f=$PVISOR_RUNDIR/$1.cfg disks="" d
-    shift 3
-    for d in "$@"; do disks="$disks${disks:+, }'$d'"; done
-    cat >"$f" <<EOF
-name = "$name"
-type = "pv"
-kernel = "$GUESTS/$kernel"
-extra = "$extra"
-memory = 32
-vcpus = 1
-on_poweroff = "destroy"
-on_crash = "destroy"
-disk = [ $disks ]
-EOF
-    echo "$f"
-}
+cfg() { guest_cfg "$1" "$2" "$3" disk "${@:4}"; } # cfg NAME KERNEL EXTRA [DISK-SPEC...]
 stats() { ctl_stats blkback; } # blkback's counters: one line per vbd
 blkback_alive() { daemon_alive blkback; }
 

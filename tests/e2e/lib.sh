@@ -94,3 +94,22 @@ daemon_alive() { kill -0 "$(cat "$PVISOR_RUNDIR/$1.pid" 2>/dev/null)" 2>/dev/nul
 # asan_build: whether the binaries were built with make SANITIZE=address (memory figures
 # mean little there: freed memory stays in ASan's quarantine).
 asan_build() { ldd "$BIN/pvisord" 2>/dev/null | grep -q libasan; }
+# guest_cfg NAME KERNEL EXTRA LIST [SPEC...]: writes a PV guest config (32 MiB, 1 vCPU,
+# destroyed on poweroff and crash) whose LIST (disk, vif) holds the SPECs; prints its path.
+guest_cfg() {
+    local name=$1 kernel=$2 extra=$3 list=$4 f=$PVISOR_RUNDIR/$1.cfg specs="" s
+    shift 4
+    for s in "$@"; do specs="$specs${specs:+, }'$s'"; done
+    cat >"$f" <<EOF
+name = "$name"
+type = "pv"
+kernel = "$GUESTS/$kernel"
+extra = "$extra"
+memory = 32
+vcpus = 1
+on_poweroff = "destroy"
+on_crash = "destroy"
+$list = [ $specs ]
+EOF
+    echo "$f"
+}

@@ -11,24 +11,7 @@ for g in nettest nethostile; do
 done
 start_stack
 
-# cfg NAME KERNEL EXTRA [VIF-SPEC...]: writes a config, prints its path.
-cfg() {
-    local name=$1 kernel=$2 extra=$3 f=$PVISOR_RUNDIR/$1.cfg vifs="" v
-    shift 3
-    for v in "$@"; do vifs="$vifs${vifs:+, }'$v'"; done
-    cat >"$f" <<EOF2
-name = "$name"
-type = "pv"
-kernel = "$GUESTS/$kernel"
-extra = "$extra"
-memory = 32
-vcpus = 1
-on_poweroff = "destroy"
-on_crash = "destroy"
-vif = [ $vifs ]
-EOF2
-    echo "$f"
-}
+cfg() { guest_cfg "$1" "$2" "$3" vif "${@:4}"; } # cfg NAME KERNEL EXTRA [VIF-SPEC...]
 stats() { ctl_stats netback; }
 # vif_stat DOMAIN KEY: one counter of the domain's first vif.
 vif_stat() {
