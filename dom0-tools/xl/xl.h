@@ -235,6 +235,12 @@ int xl_dev_attach(struct pvctl *c, struct xs_handle *h, const struct pvctl_domin
 int xl_dev_detach(struct pvctl *c, struct xs_handle *h, const struct pvctl_dominfo *info,
                   const struct xl_dev *d, const char *label, const char *arg, bool force);
 
+/* `xl block-list` / `network-list DOMAIN...`: prints header, then list(h, domid) for each
+ * domain named (Domain-0 too); `what` names the devices in the message when xenstored is
+ * not running. An xl exit status. */
+int xl_dev_list_cmd(int argc, char **argv, const char *what, const char *header,
+                    void (*list)(struct xs_handle *h, uint32_t domid));
+
 /* The spec's components, joined with commas (as Xen's xl does); malloc'd, NULL: ENOMEM. */
 char *xl_join_spec(int argc, char **argv);
 

@@ -136,36 +136,9 @@ static void list_domain(struct xs_handle *h, uint32_t domid)
 
 int xl_cmd_block_list(int argc, char **argv)
 {
-    struct xs_handle *h;
-    struct pvctl *c;
-    uint32_t domid;
-    int opt, status = XL_OK;
+    char header[128];
 
-    while ((opt = xl_getopt(argc, argv, "")) != -1)
-        return opt == XL_OPT_HELP ? XL_OK : XL_USAGE;
-    if (optind >= argc)
-        return xl_usage_error("expected at least one DOMAIN");
-    if (xl_connect(&c) < 0)
-        return XL_FAIL;
-    h = xl_xs_open(c);
-    if (!h) {
-        xl_err("xenstored is not running in %s (%s): disks are listed from xenstore (start it "
-               "with `pvisor start`)",
-               pvctl_get_rundir(c), strerror(errno));
-        pvctl_close(c);
-        return XL_FAIL;
-    }
-    printf("%-5s %-3s %-6s %-5s %-6s %-8s %-30s\n", "Vdev", "BE", "handle", "state", "evt-ch",
-           "ring-ref", "BE-path");
-    for (int i = optind; i < argc; i++) {
-        if (strcmp(argv[i], "0") == 0 || strcmp(argv[i], "Domain-0") == 0)
-            domid = 0;
-        else if (xl_resolve(c, argv[i], &domid, NULL) < 0) {
-            status = XL_FAIL;
-            continue;
-        }
-        list_domain(h, domid);
-    }
-    xl_dev_close_guest(c, h);
-    return status;
+    snprintf(header, sizeof(header), "%-5s %-3s %-6s %-5s %-6s %-8s %-30s\n", "Vdev", "BE",
+             "handle", "state", "evt-ch", "ring-ref", "BE-path");
+    return xl_dev_list_cmd(argc, argv, "disks", header, list_domain);
 }

@@ -528,3 +528,39 @@ void xl_devices_refresh(struct pvctl *c, struct xl_running *r, uint32_t old)
     saved.vif = vif, saved.vifs = vifs, saved.nvifs = nvifs;
     xlcfg_free(&saved);
 }
+
+int xl_dev_list_cmd(int argc, char **argv, const char *what, const char *header,
+                    void (*list)(struct xs_handle *h, uint32_t domid))
+{
+    struct xs_handle *h;
+    struct pvctl *c;
+    uint32_t domid;
+    int opt, status = XL_OK;
+
+    while ((opt = xl_getopt(argc, argv, "")) != -1)
+        return opt == XL_OPT_HELP ? XL_OK : XL_USAGE;
+    if (optind >= argc)
+        return xl_usage_error("expected at least one DOMAIN");
+    if (xl_connect(&c) < 0)
+        return XL_FAIL;
+    h = xl_xs_open(c);
+    if (!h) {
+        xl_err("xenstored is not running in %s (%s): %s are listed from xenstore (start it "
+               "with `pvisor start`)",
+               pvctl_get_rundir(c), strerror(errno), what);
+        pvctl_close(c);
+        return XL_FAIL;
+    }
+    fputs(header, stdout);
+    for (int i = optind; i < argc; i++) {
+        if (strcmp(argv[i], "0") == 0 || strcmp(argv[i], "Domain-0") == 0)
+            domid = 0;
+        else if (xl_resolve(c, argv[i], &domid, NULL) < 0) {
+            status = XL_FAIL;
+            continue;
+        }
+        list(h, domid);
+    }
+    xl_dev_close_guest(c, h);
+    return status;
+}
