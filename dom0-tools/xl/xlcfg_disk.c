@@ -8,6 +8,8 @@
 
 #include <pvisor/xlcfg.h>
 
+#include "xlcfg_spec.h"
+
 /* Xen's device numbers (xen-vbd-interface). */
 #define XVD_MAJOR      202
 #define SD_MAJOR       8
@@ -24,21 +26,6 @@
 #define MAX_PART_CHARS 4
 
 #define VDEV_USE "; use e.g. xvda, xvdb1, hdc, sda or a device number such as 51712"
-
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
-}
 
 /* ---- vdev names ------------------------------------------------------------------------- */
 
@@ -492,11 +479,6 @@ static int item(struct dctx *c, char *t)
                 "unknown parameter '%.40s' (pvisor knows target, format, vdev, access, devtype, "
                 "backend, backendtype and the flags cdrom, discard, no-discard)",
                 t);
-}
-
-static bool is_blank(char ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
 }
 
 /* Copies the item at p (up to a comma or the end) into buf without surrounding blanks. */

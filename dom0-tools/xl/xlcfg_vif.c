@@ -9,29 +9,11 @@
 
 #include <pvisor/xlcfg.h>
 
+#include "xlcfg_spec.h"
+
 #define ITEM_MAX 512 /* bytes of one key=value item, NUL included */
 #define MAC_USE  "e.g. mac=00:16:3e:12:34:56, or leave mac= out for a random 00:16:3e:xx:xx:xx"
 #define IF_RULE  "1 to 15 characters, no '/', ':' or blanks, not '.' or '..'"
-
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int errf(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (errlen) {
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -EINVAL;
-}
-
-static bool is_blank(char ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f' || ch == '\v';
-}
 
 static int hexval(char c)
 {
