@@ -31,6 +31,7 @@ static struct {
     struct pvgnttab *g;
     struct pvevtchn *evt;
     struct port *ports[NB_MAX_PORTS];
+    unsigned nports; /* slots in use lie below this: the rounds scan no further */
     uint32_t next_gen;
     uint16_t evt_map[EVT_MAP_SIZE]; /* our event channel port -> port idx + 1 */
     uint8_t frame[NB_MAX_FRAME];    /* the packet being moved */
@@ -442,13 +443,13 @@ static bool run_round(void)
 {
     bool more = false;
 
-    for (unsigned i = 0; i < NB_MAX_PORTS; i++) {
+    for (unsigned i = 0; i < D.nports; i++) {
         struct port *p = D.ports[i];
 
         if (p && p->connected && !p->broken && p->tx_due)
             tx_round(p);
     }
-    for (unsigned i = 0; i < NB_MAX_PORTS; i++) {
+    for (unsigned i = 0; i < D.nports; i++) {
         struct port *p = D.ports[i];
 
         if (!p || !p->connected || p->broken)
@@ -568,6 +569,8 @@ int dp_plug(struct vif *v, const uint8_t mac[6], unsigned mtu, const char *bridg
     if (p->br)
         br_add_port(p->br, p);
     D.ports[idx] = p;
+    if (idx >= D.nports)
+        D.nports = idx + 1;
     *out = p;
     return 0;
 }
@@ -662,5 +665,7 @@ void dp_unplug(struct port *p)
         close(p->tap_fd);
     }
     D.ports[p->idx] = NULL;
+    while (D.nports && !D.ports[D.nports - 1])
+        D.nports--;
     free(p);
 }
